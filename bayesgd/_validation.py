@@ -1,0 +1,78 @@
+"""Argument checks shared by every module: each error names the argument."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "as_rng",
+    "check_finite_array",
+    "check_positive_int",
+    "check_prob",
+    "check_probs",
+    "check_size",
+]
+
+
+def as_rng(rng: Any = None) -> np.random.Generator:
+    """Return a numpy Generator from ``rng`` (None, an int seed or a Generator)."""
+    if rng is None or isinstance(rng, numbers.Integral | np.random.SeedSequence):
+        return np.random.default_rng(rng)
+    if isinstance(rng, np.random.Generator):
+        return rng
+    raise TypeError(f"rng must be None, an integer seed or a numpy Generator, got {type(rng).__name__}")
+
+
+def check_prob(prob: Any, name: str = "prob") -> float:
+    """A probability strictly inside (0, 1), as a float."""
+    if isinstance(prob, bool) or not isinstance(prob, numbers.Real):
+        raise TypeError(f"{name} must be a real number in (0, 1), got {prob!r}")
+    prob = float(prob)
+    if not 0.0 < prob < 1.0:
+        raise ValueError(f"{name} must lie strictly between 0 and 1, got {prob}")
+    return prob
+
+
+def check_probs(q: Any, name: str = "q") -> np.ndarray:
+    """An array of probabilities in [0, 1] (quantile levels)."""
+    arr = np.asarray(q, dtype=float) if not isinstance(q, str) else None
+    if arr is None or arr.dtype.kind not in "fiu":
+        raise TypeError(f"{name} must be a number or array of numbers in [0, 1], got {q!r}")
+    if not np.all(np.isfinite(arr)) or np.any((arr < 0) | (arr > 1)):
+        raise ValueError(f"{name} must lie in [0, 1], got {q!r}")
+    return arr
+
+
+def check_positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
+    """An integer >= ``minimum`` (bools are refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_size(size: Any, name: str = "size") -> tuple[int, ...]:
+    """A sample size: a non-negative int or a tuple of them, returned as a shape tuple."""
+    shape = (size,) if isinstance(size, numbers.Integral) else size
+    if not isinstance(shape, tuple) or not all(
+        isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in shape
+    ):
+        raise TypeError(f"{name} must be a non-negative integer or a tuple of them, got {size!r}")
+    if any(s < 0 for s in shape):
+        raise ValueError(f"{name} must be non-negative, got {size!r}")
+    return tuple(int(s) for s in shape)
+
+
+def check_finite_array(value: Any, name: str, *, dtype: Any = float) -> np.ndarray:
+    """A numeric array with only finite entries."""
+    try:
+        arr = np.asarray(value, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be numeric array-like, got {type(value).__name__}") from exc
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+    return arr

@@ -1,0 +1,459 @@
+"""The model core: parameters, priors, a vectorised log density and its gradient.
+
+A model is data + a likelihood family + priors. Parameter values are passed as keyword
+arguments, each an array whose *trailing* axes are the parameter's own shape and whose leading
+axes (if any) are a batch: evaluating a whole grid or a set of draws is one call. Every log
+density returns one value per batch index.
+
+Examples
+--------
+>>> import numpy as np
+>>> from scipy import stats
+>>> def loglik(mu):
+...     return -0.5 * np.sum((1.0 - mu[..., None]) ** 2, axis=-1)
+>>> m = Model(priors={"mu": stats.norm(0, 1)}, log_likelihood=loglik)
+>>> m.log_density(mu=np.array([0.0, 1.0])).shape
+(2,)
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..priors import Prior, make_prior
+from ..transforms import Transform
+
+__all__ = ["REAL", "POSITIVE", "SIMPLEX", "UNIT", "Model", "Parameter"]
+
+#: Domains a likelihood allows for a parameter (closed bounds; checked against prior supports).
+REAL = (-np.inf, np.inf)
+POSITIVE = (0.0, np.inf)
+UNIT = (0.0, 1.0)
+SIMPLEX = "simplex"
+
+#: Above this many stored observations, ``update`` keeps sufficient statistics only.
+KEEP_DATA_LIMIT = 5_000_000
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One free parameter of a model.
+
+    Attributes
+    ----------
+    name : str
+    shape : tuple of int
+        The parameter's own shape (``()`` for a scalar).
+    prior : Prior
+        The prior it belongs to (a joint prior covers several parameters).
+    transform : Transform
+        Bijection from unconstrained space onto the parameter's support.
+    """
+
+    name: str
+    shape: tuple[int, ...]
+    prior: Prior
+    transform: Transform
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=int))
+
+    @property
+    def unconstrained_shape(self) -> tuple[int, ...]:
+        return self.transform.unconstrained_shape(self.shape)
+
+    @property
+    def unconstrained_size(self) -> int:
+        return int(np.prod(self.unconstrained_shape, dtype=int))
+
+    @property
+    def support(self) -> tuple[np.ndarray, np.ndarray]:
+        """Elementwise ``(low, high)`` of the prior's support."""
+        return self.prior.support(self.name)
+
+    def element_names(self) -> list[str]:
+        """``["p"]`` for a scalar, ``["coef[0]", "coef[1]", ...]`` otherwise (ArviZ style)."""
+        if not self.shape:
+            return [self.name]
+        return [
+            f"{self.name}[{','.join(map(str, idx))}]" for idx in np.ndindex(*self.shape)
+        ]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real | np.ndarray | list | tuple) and not isinstance(
+        value, bool
+    )
+
+
+class Model:
+    """A Bayesian model: priors over named parameters and a log likelihood.
+
+    Used directly, it is the escape hatch for any likelihood: ``log_likelihood`` is a
+    vectorised NumPy function called with the parameters as keyword arguments (arrays that
+    may carry extra leading axes) and returns the log likelihood summed over the data, one value
+    per leading index.
+
+    Parameters
+    ----------
+    priors : dict
+        Parameter name -> scipy.stats frozen distribution, or a number (or array) to fix the
+        parameter. A tuple of names as key gives a joint prior, e.g.
+        ``{("mu", "sigma2"): stats.normal_inverse_gamma(0, 1, 1, 1)}``.
+    log_likelihood : callable
+        ``log_likelihood(**params) -> array`` of the params' leading (batch) shape.
+    grad_log_likelihood : callable, optional
+        ``grad_log_likelihood(**params) -> dict`` of arrays shaped like the parameters. Without
+        it, gradients come from central finite differences of ``log_likelihood``.
+    shapes : dict, optional
+        Shapes of vector parameters whose prior is a scalar distribution shared by all
+        elements, e.g. ``{"w": (3,)}`` with ``priors={"w": stats.norm(0, 1)}``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import stats
+    >>> y = np.array([0.2, -0.3, 0.9])
+    >>> def loglik(mu):
+    ...     return stats.norm.logpdf(y, loc=np.asarray(mu)[..., None]).sum(axis=-1)
+    >>> m = Model(priors={"mu": stats.norm(0, 10)}, log_likelihood=loglik)
+    >>> m.names
+    ('mu',)
+    """
+
+    #: Name of the likelihood family (``"custom"`` for user likelihoods).
+    likelihood: str = "custom"
+
+    def __init__(
+        self,
+        *,
+        priors: Mapping[Any, Any],
+        log_likelihood: Callable[..., Any],
+        grad_log_likelihood: Callable[..., Any] | None = None,
+        shapes: Mapping[str, tuple[int, ...]] | None = None,
+    ):
+        if not isinstance(priors, Mapping) or not priors:
+            raise TypeError("priors must be a non-empty dict of name -> scipy.stats distribution")
+        if not callable(log_likelihood):
+            raise TypeError("log_likelihood must be callable: log_likelihood(**params) -> array")
+        if grad_log_likelihood is not None and not callable(grad_log_likelihood):
+            raise TypeError("grad_log_likelihood must be callable or None")
+        shapes = dict(shapes or {})
+        for key in priors:
+            for name in (key,) if isinstance(key, str) else key:
+                if not isinstance(name, str) or not name.isidentifier():
+                    raise TypeError(f"parameter names must be identifiers, got {name!r}")
+        unknown = set(shapes) - {n for k in priors for n in ((k,) if isinstance(k, str) else k)}
+        if unknown:
+            raise ValueError(f"shapes names unknown parameters: {sorted(unknown)}")
+        self._setup_priors(
+            {k: v for k, v in priors.items()},
+            domains={},
+            shapes={k: tuple(v) for k, v in shapes.items()},
+        )
+        self._user_loglik = log_likelihood
+        self._user_grad = grad_log_likelihood
+        self.data: dict[str, np.ndarray] | None = None
+
+    # ------------------------------------------------------------------ setup
+    def _setup_priors(
+        self,
+        spec: Mapping[Any, Any],
+        *,
+        domains: Mapping[str, Any],
+        shapes: Mapping[str, tuple[int, ...]] | None = None,
+    ) -> None:
+        """Turn ``{name: prior or number}`` into parameters, priors and fixed values."""
+        shapes = shapes or {}
+        self.priors: list[Prior] = []
+        self.parameters: dict[str, Parameter] = {}
+        self.fixed: dict[str, np.ndarray] = {}
+        for key, value in spec.items():
+            names = (key,) if isinstance(key, str) else tuple(key)
+            if value is None:
+                continue
+            if len(names) == 1 and _is_number(value):
+                self.fixed[names[0]] = _check_fixed(names[0], value, domains.get(names[0], REAL))
+                continue
+            prior = make_prior(names, value, shape=shapes.get(names[0]) if len(names) == 1 else None)
+            for name in names:
+                _check_support(name, prior, domains.get(name, REAL))
+                self.parameters[name] = Parameter(
+                    name, prior.shapes[name], prior, prior.transforms[name]
+                )
+            self.priors.append(prior)
+        if not self.parameters:
+            raise ValueError("the model has no free parameter: give at least one a prior")
+
+    # ------------------------------------------------------------- properties
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Names of the free parameters, in order."""
+        return tuple(self.parameters)
+
+    @property
+    def size(self) -> int:
+        """Total number of free scalar parameters."""
+        return sum(p.size for p in self.parameters.values())
+
+    @property
+    def has_gradient(self) -> bool:
+        """Whether the likelihood gradient is analytic (not finite differences)."""
+        return self.likelihood != "custom" or self._user_grad is not None
+
+    # ------------------------------------------------------------- evaluation
+    def _theta(self, theta: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], tuple[int, ...]]:
+        """Validate parameter values; return them as float arrays and their batch shape."""
+        missing = [n for n in self.parameters if n not in theta]
+        unknown = [n for n in theta if n not in self.parameters]
+        if unknown:
+            hint = " (fixed)" if any(n in self.fixed for n in unknown) else ""
+            raise TypeError(
+                f"unknown parameter(s) {unknown}{hint}; the model's free parameters are "
+                f"{list(self.parameters)}"
+            )
+        if missing:
+            raise TypeError(f"missing parameter(s) {missing}")
+        values = {}
+        batches = []
+        for name, param in self.parameters.items():
+            arr = np.asarray(theta[name], dtype=float)
+            nd = len(param.shape)
+            if arr.ndim < nd or arr.shape[arr.ndim - nd :] != param.shape:
+                raise ValueError(
+                    f"{name} must have trailing shape {param.shape}, got array of shape {arr.shape}"
+                )
+            values[name] = arr
+            batches.append(arr.shape[: arr.ndim - nd])
+        try:
+            batch = np.broadcast_shapes(*batches)
+        except ValueError as exc:
+            raise ValueError(f"parameter batch shapes do not broadcast: {batches}") from exc
+        return values, batch
+
+    def log_prior(self, **theta: Any) -> np.ndarray:
+        """Log prior density, one value per batch index."""
+        values, batch = self._theta(theta)
+        return self._log_prior(values, batch)
+
+    def _log_prior(self, values: Mapping[str, np.ndarray], batch: tuple[int, ...]) -> np.ndarray:
+        total = np.zeros(batch)
+        for prior in self.priors:
+            total = total + prior.logpdf(values)
+        return total
+
+    def grad_log_prior(self, **theta: Any) -> dict[str, np.ndarray]:
+        """Gradient of the log prior with respect to each free parameter."""
+        values, batch = self._theta(theta)
+        return self._grad_log_prior(values, batch)
+
+    def _grad_log_prior(self, values, batch):
+        grads = {}
+        for prior in self.priors:
+            grads.update(prior.grad_logpdf(values))
+        return {
+            n: np.broadcast_to(grads[n], (*batch, *p.shape)) for n, p in self.parameters.items()
+        }
+
+    def log_likelihood(self, **theta: Any) -> np.ndarray:
+        """Log likelihood of all data, one value per batch index."""
+        values, batch = self._theta(theta)
+        return self._checked_loglik(values, batch)
+
+    def grad_log_likelihood(self, **theta: Any) -> dict[str, np.ndarray]:
+        """Gradient of the log likelihood with respect to each free parameter."""
+        values, batch = self._theta(theta)
+        return self._grad_loglik(values, batch)
+
+    def log_density(self, **theta: Any) -> np.ndarray:
+        """Unnormalised log posterior: log prior + log likelihood.
+
+        Points outside the support get ``-inf`` without evaluating the likelihood there.
+        """
+        values, batch = self._theta(theta)
+        lp = self._log_prior(values, batch)
+        finite = np.isfinite(lp)
+        if np.all(finite):
+            return lp + self._checked_loglik(values, batch)
+        out = np.full(batch, -np.inf)
+        if np.any(finite):
+            sub = {
+                n: np.broadcast_to(v, (*batch, *self.parameters[n].shape))[finite]
+                for n, v in values.items()
+            }
+            out[finite] = lp[finite] + self._checked_loglik(sub, (int(finite.sum()),))
+        return out
+
+    def grad_log_density(self, **theta: Any) -> dict[str, np.ndarray]:
+        """Gradient of :meth:`log_density`."""
+        values, batch = self._theta(theta)
+        gp = self._grad_log_prior(values, batch)
+        gl = self._grad_loglik(values, batch)
+        return {n: gp[n] + gl[n] for n in self.parameters}
+
+    def _all(self, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {**self.fixed, **values}
+
+    def _checked_loglik(self, values, batch) -> np.ndarray:
+        ll = np.asarray(self._loglik(values, batch), dtype=float)
+        if ll.shape != batch:
+            try:
+                ll = np.broadcast_to(ll, batch)
+            except ValueError:
+                raise ValueError(
+                    f"log_likelihood returned shape {ll.shape}, expected one value per batch "
+                    f"index, shape {batch}"
+                ) from None
+        if np.any(np.isnan(ll)):
+            raise ValueError(
+                "log_likelihood returned NaN; it must return a finite number or -inf at every "
+                "point of the support"
+            )
+        return ll
+
+    # hooks for likelihood families --------------------------------------------------------
+    def _loglik(self, values: Mapping[str, np.ndarray], batch: tuple[int, ...]) -> np.ndarray:
+        return self._user_loglik(**self._all(values))
+
+    def _grad_loglik(self, values, batch) -> dict[str, np.ndarray]:
+        if self._user_grad is not None:
+            grads = self._user_grad(**self._all(values))
+            if not isinstance(grads, Mapping) or set(grads) < set(self.parameters):
+                raise ValueError(
+                    "grad_log_likelihood must return a dict with a gradient for each of "
+                    f"{list(self.parameters)}"
+                )
+            return {
+                n: np.broadcast_to(np.asarray(grads[n], dtype=float), (*batch, *p.shape))
+                for n, p in self.parameters.items()
+            }
+        return self._finite_difference_grad(values, batch)
+
+    def _finite_difference_grad(self, values, batch) -> dict[str, np.ndarray]:
+        """Central differences, all perturbations evaluated in one vectorised call."""
+        names = list(self.parameters)
+        flat = [np.broadcast_to(values[n], (*batch, *self.parameters[n].shape)) for n in names]
+        sizes = [self.parameters[n].size for n in names]
+        total = sum(sizes)
+        stacked = {}
+        steps = []
+        offset = 0
+        for name, arr, size in zip(names, flat, sizes, strict=True):
+            shape = self.parameters[name].shape
+            x = arr.reshape((*batch, size))
+            h = 1e-6 * np.maximum(1.0, np.abs(x))
+            pert = np.broadcast_to(x, (2 * total, *batch, size)).copy()
+            for j in range(size):
+                pert[offset + j, ..., j] += h[..., j]
+                pert[total + offset + j, ..., j] -= h[..., j]
+            stacked[name] = pert.reshape((2 * total, *batch, *shape))
+            steps.append(h)
+            offset += size
+        ll = np.asarray(self._loglik(stacked, (2 * total, *batch)), dtype=float)
+        ll = np.broadcast_to(ll, (2 * total, *batch))
+        grads = {}
+        offset = 0
+        for name, size, h in zip(names, sizes, steps, strict=True):
+            diff = ll[offset : offset + size] - ll[total + offset : total + offset + size]
+            g = np.moveaxis(diff, 0, -1) / (2.0 * h)
+            grads[name] = g.reshape((*batch, *self.parameters[name].shape))
+            offset += size
+        return grads
+
+    # ------------------------------------------------------------------ other
+    def prior_sample(self, size: int | tuple[int, ...] = 1, *, rng: Any = None) -> dict[str, np.ndarray]:
+        """Draws from the prior: a dict of arrays of shape ``size + shape``."""
+        from .._validation import as_rng, check_size
+
+        shape = check_size(size)
+        generator = as_rng(rng)
+        draws: dict[str, np.ndarray] = {}
+        for prior in self.priors:
+            draws.update(prior.rvs(shape, generator))
+        return {n: draws[n] for n in self.parameters}
+
+    def update(self, **data: Any) -> Model:
+        """A new model with more observations (sequential updating)."""
+        raise TypeError(
+            "a custom Model carries its data inside log_likelihood; build a new Model to add data"
+        )
+
+    def copy(self) -> Model:
+        """A shallow copy."""
+        return copy.copy(self)
+
+    @property
+    def bytes_per_evaluation(self) -> int:
+        """Rough memory one batch point of the log likelihood needs (for chunking grids)."""
+        return 8 * 64
+
+    def __repr__(self) -> str:
+        parts = [f"{n} ~ {p.prior.family}" for n, p in self.parameters.items()]
+        parts += [f"{n}={np.asarray(v).tolist()}" for n, v in self.fixed.items()]
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+def _check_fixed(name: str, value: Any, domain: Any) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a prior or a number, got {value!r}") from exc
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"fixed {name} must be finite, got {value!r}")
+    if domain == SIMPLEX:
+        if arr.ndim < 1 or np.any(arr < 0) or not np.allclose(arr.sum(axis=-1), 1.0):
+            raise ValueError(f"fixed {name} must be a probability vector summing to 1")
+        return arr
+    low, high = domain
+    open_low = low == 0.0 and high == np.inf
+    if np.any(arr < low) or np.any(arr > high) or (open_low and np.any(arr <= 0)):
+        raise ValueError(f"fixed {name} must lie in {_domain_text(domain)}, got {value!r}")
+    if domain == UNIT and np.any((arr <= 0) | (arr >= 1)):
+        raise ValueError(f"fixed {name} must lie strictly between 0 and 1, got {value!r}")
+    return arr
+
+
+def _domain_text(domain: Any) -> str:
+    if domain == SIMPLEX:
+        return "the probability simplex"
+    return {REAL: "the real line", POSITIVE: "(0, inf)", UNIT: "[0, 1]"}.get(
+        domain, f"[{domain[0]}, {domain[1]}]"
+    )
+
+
+def _check_support(name: str, prior: Prior, domain: Any) -> None:
+    """The prior's support must fit inside what the likelihood allows for the parameter."""
+    if domain == SIMPLEX:
+        if prior.family != "dirichlet":
+            raise ValueError(
+                f"{name} is a probability vector; its prior must be scipy.stats.dirichlet, "
+                f"got {prior.family}"
+            )
+        return
+    if prior.family == "dirichlet":
+        raise ValueError(f"{name} is not a probability vector; a dirichlet prior does not fit it")
+    low, high = prior.support(name)
+    if np.any(low < domain[0]) or np.any(high > domain[1]):
+        raise ValueError(
+            f"the prior for {name} ({prior.family}) has support [{np.min(low)}, {np.max(high)}], "
+            f"but {name} must lie in {_domain_text(domain)}"
+        )
+
+
+def warn_finite_differences(model: Model, stacklevel: int = 3) -> None:
+    """Say, once per call site, that a custom model's gradient is numerical."""
+    if not model.has_gradient:
+        warnings.warn(
+            "the model has no grad_log_likelihood; gradients come from central finite "
+            "differences (slower and less accurate). Pass grad_log_likelihood for exact ones.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )

@@ -1,0 +1,164 @@
+"""Continuous likelihoods: Exponential and Normal.
+
+Examples
+--------
+>>> import numpy as np
+>>> from scipy import stats
+>>> import bayesgd as bg
+>>> m = bg.Normal(y=[1.0, 2.0, 3.0], mu=stats.norm(0, 10), sigma=1.0)
+>>> float(m.stats["mean"]), float(m.stats["m2"])
+(2.0, 2.0)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._elementwise import ElementwiseModel, check_real
+from .base import POSITIVE, REAL
+
+__all__ = ["Exponential", "Normal"]
+
+_LOG_2PI = np.log(2.0 * np.pi)
+
+
+class Exponential(ElementwiseModel):
+    """Waiting times ``y >= 0`` with rate ``lam`` (PyMC's spelling; scipy's ``scale = 1/lam``).
+
+    Parameters
+    ----------
+    y : array_like
+        Observed non-negative values.
+    lam : scipy.stats frozen distribution or float
+        Prior on the rate, e.g. ``stats.gamma(2, scale=1)``.
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> import bayesgd as bg
+    >>> float(bg.Exponential(y=[0.5, 1.5], lam=stats.gamma(1)).stats["total"])
+    2.0
+    """
+
+    likelihood = "exponential"
+    observed = ("y",)
+    domains = {"lam": POSITIVE}
+
+    def __init__(self, *, y: Any, lam: Any):
+        self._init_family({"y": y}, {"lam": lam})
+
+    def _validate(self, data):
+        return {"y": check_real("y", data["y"], low=0.0)}
+
+    def _stats(self, arrays):
+        total = self._sum(arrays["y"])
+        return {"n": np.full_like(total, float(arrays["y"].shape[0])), "total": total}
+
+    def _ll(self, v):
+        lam = v["lam"]
+        with np.errstate(divide="ignore"):
+            return self.stats["n"] * np.log(lam) - lam * self.stats["total"]
+
+    def _grad_ll(self, v):
+        return {"lam": self.stats["n"] / v["lam"] - self.stats["total"]}
+
+
+class Normal(ElementwiseModel):
+    """Normal observations ``y`` with mean ``mu`` and scale ``sigma`` (or variance ``sigma2``).
+
+    Give exactly one of ``sigma`` and ``sigma2`` (each a prior or a fixed number), or a joint
+    ``prior=`` over ``(mu, sigma2)`` such as ``stats.normal_inverse_gamma(mu=0, lmbda=1, a=1,
+    b=1)``.
+
+    Parameters
+    ----------
+    y : array_like
+        Observations.
+    mu : scipy.stats frozen distribution or float, optional
+        Prior on (or value of) the mean.
+    sigma, sigma2 : scipy.stats frozen distribution or float, optional
+        Prior on (or value of) the standard deviation, or of the variance.
+    prior : scipy.stats.normal_inverse_gamma frozen distribution, optional
+        Joint prior; the parameters are then ``mu`` and ``sigma2``.
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> import bayesgd as bg
+    >>> bg.Normal(y=[0.1, 0.5], mu=stats.norm(0, 10), sigma=stats.halfnorm(scale=5)).names
+    ('mu', 'sigma')
+    >>> bg.Normal(y=[0.1, 0.5], prior=stats.normal_inverse_gamma(0, 1, 2, 2)).names
+    ('mu', 'sigma2')
+    """
+
+    likelihood = "normal"
+    observed = ("y",)
+    domains = {"mu": REAL, "sigma": POSITIVE, "sigma2": POSITIVE}
+
+    def __init__(
+        self,
+        *,
+        y: Any,
+        mu: Any = None,
+        sigma: Any = None,
+        sigma2: Any = None,
+        prior: Any = None,
+    ):
+        if prior is not None:
+            if mu is not None or sigma is not None or sigma2 is not None:
+                raise TypeError("give either a joint prior= or mu and sigma/sigma2, not both")
+            params: dict[Any, Any] = {("mu", "sigma2"): prior}
+            self.scale_name = "sigma2"
+        else:
+            if mu is None:
+                raise TypeError("Normal needs mu (a prior or a number), or a joint prior=")
+            if (sigma is None) == (sigma2 is None):
+                raise TypeError("Normal needs exactly one of sigma and sigma2 (a prior or a number)")
+            self.scale_name = "sigma" if sigma is not None else "sigma2"
+            params = {"mu": mu, self.scale_name: sigma if sigma is not None else sigma2}
+        self._init_family({"y": y}, params)
+
+    def _validate(self, data):
+        return {"y": check_real("y", data["y"])}
+
+    def _stats(self, arrays):
+        y = arrays["y"]
+        n = float(y.shape[0])
+        if n == 0:
+            zero = np.zeros(self.group_shape)
+            return {"n": zero, "mean": zero, "m2": zero}
+        mean = self._sum(y) / n
+        m2 = self._sum((y - mean) ** 2)
+        return {"n": np.full_like(mean, n), "mean": mean, "m2": m2}
+
+    def _merge(self, a, b):
+        """Chan et al.'s parallel update of (n, mean, M2): stable and exact."""
+        n = a["n"] + b["n"]
+        safe = np.where(n > 0, n, 1.0)
+        delta = b["mean"] - a["mean"]
+        mean = a["mean"] + delta * b["n"] / safe
+        m2 = a["m2"] + b["m2"] + delta**2 * a["n"] * b["n"] / safe
+        return {"n": n, "mean": mean, "m2": m2}
+
+    def _variance(self, v):
+        return v["sigma"] ** 2 if "sigma" in v else v["sigma2"]
+
+    def _ll(self, v):
+        s2 = self._variance(v)
+        n, mean, m2 = self.stats["n"], self.stats["mean"], self.stats["m2"]
+        with np.errstate(divide="ignore"):
+            return -0.5 * n * (_LOG_2PI + np.log(s2)) - (m2 + n * (mean - v["mu"]) ** 2) / (2 * s2)
+
+    def _grad_ll(self, v):
+        s2 = self._variance(v)
+        n, mean, m2 = self.stats["n"], self.stats["mean"], self.stats["m2"]
+        d = mean - v["mu"]
+        g_s2 = -0.5 * n / s2 + (m2 + n * d * d) / (2 * s2 * s2)
+        grads = {"mu": n * d / s2}
+        if "sigma" in v:
+            grads["sigma"] = g_s2 * 2 * v["sigma"]
+        else:
+            grads["sigma2"] = g_s2
+        return grads

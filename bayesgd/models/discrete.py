@@ -1,0 +1,250 @@
+"""Count likelihoods: Bernoulli, Binomial, Geometric, NegativeBinomial and Poisson.
+
+Parametrisations follow scipy.stats (and PyMC): ``p`` is the success probability, Geometric
+counts trials up to and including the first success (``k >= 1``), NegativeBinomial counts
+failures before the ``r``-th success, Poisson has rate ``mu`` per unit of ``exposure``.
+
+Examples
+--------
+>>> from scipy import stats
+>>> import bayesgd as bg
+>>> m = bg.Binomial(k=[7, 3], n=[10, 5], p=stats.beta(2, 2))   # two experiments, one p
+>>> float(m.stats["successes"]), float(m.stats["failures"])
+(10.0, 5.0)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.special import gammaln, xlog1py, xlogy
+
+from ._elementwise import ElementwiseModel, check_counts, check_real
+from .base import POSITIVE, UNIT
+
+__all__ = ["Bernoulli", "Binomial", "Geometric", "NegativeBinomial", "Poisson"]
+
+
+class _SuccessFailure(ElementwiseModel):
+    """Likelihoods of the form ``p^successes (1 - p)^failures * exp(const)``: Beta-conjugate."""
+
+    domains = {"p": UNIT}
+
+    def _ll(self, v):
+        s, f, c = self.stats["successes"], self.stats["failures"], self.stats["const"]
+        p = v["p"]
+        return xlogy(s, p) + xlog1py(f, -p) + c
+
+    def _grad_ll(self, v):
+        s, f = self.stats["successes"], self.stats["failures"]
+        p = v["p"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = np.where(s > 0, s / p, 0.0) - np.where(f > 0, f / (1.0 - p), 0.0)
+        return {"p": g}
+
+
+class Bernoulli(_SuccessFailure):
+    """Bernoulli trials ``y`` in {0, 1} with success probability ``p``.
+
+    Parameters
+    ----------
+    y : array_like of 0/1 (or bool)
+        Outcomes; every element is one independent trial.
+    p : scipy.stats frozen distribution or float
+        Prior on the success probability (support within [0, 1]) or a fixed value.
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> import bayesgd as bg
+    >>> bg.Bernoulli(y=[1, 0, 1, 1], p=stats.beta(1, 1)).stats["successes"]
+    array(3.)
+    """
+
+    likelihood = "bernoulli"
+    observed = ("y",)
+
+    def __init__(self, *, y: Any, p: Any):
+        self._init_family({"y": y}, {"p": p})
+
+    def _validate(self, data):
+        y = check_counts("y", data["y"], high=1)
+        return {"y": y}
+
+    def _stats(self, arrays):
+        s = self._sum(arrays["y"])
+        n = float(arrays["y"].shape[0])
+        return {"successes": s, "failures": n - s, "const": np.zeros_like(s)}
+
+
+class Binomial(_SuccessFailure):
+    """``k`` successes in ``n`` trials with success probability ``p``.
+
+    Parameters
+    ----------
+    k, n : array_like of int
+        Successes and trials (broadcast together); each element is one experiment.
+    p : scipy.stats frozen distribution or float
+        Prior on the success probability, e.g. ``stats.beta(2, 2)``; a batched prior
+        ``stats.beta(np.ones(G), np.ones(G))`` gives one ``p`` per group.
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> import bayesgd as bg
+    >>> bg.Binomial(k=7, n=10, p=stats.beta(2, 2)).names
+    ('p',)
+    """
+
+    likelihood = "binomial"
+    observed = ("k", "n")
+
+    def __init__(self, *, k: Any, n: Any, p: Any):
+        self._init_family({"k": k, "n": n}, {"p": p})
+
+    def _validate(self, data):
+        n = check_counts("n", data["n"])
+        k = check_counts("k", data["k"], high=None)
+        if not hasattr(k, "compute") and not hasattr(n, "compute"):
+            try:
+                above = np.any(np.asarray(k) > np.asarray(n))
+            except ValueError:
+                raise ValueError(
+                    f"k and n must broadcast together, got shapes {np.shape(k)} and {np.shape(n)}"
+                ) from None
+            if above:
+                raise ValueError("k must not exceed n (successes cannot outnumber trials)")
+        return {"k": k, "n": n}
+
+    def _stats(self, arrays):
+        k, n = arrays["k"], arrays["n"]
+        s = self._sum(k)
+        trials = self._sum(n)
+        const = self._sum(gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1))
+        return {"successes": s, "failures": trials - s, "const": const}
+
+
+class Geometric(_SuccessFailure):
+    """Number of trials ``k >= 1`` up to and including the first success (scipy.stats.geom).
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> import bayesgd as bg
+    >>> m = bg.Geometric(k=[1, 3, 2], p=stats.beta(1, 1))
+    >>> float(m.stats["successes"]), float(m.stats["failures"])
+    (3.0, 3.0)
+    """
+
+    likelihood = "geometric"
+    observed = ("k",)
+
+    def __init__(self, *, k: Any, p: Any):
+        self._init_family({"k": k}, {"p": p})
+
+    def _validate(self, data):
+        return {"k": check_counts("k", data["k"], low=1)}
+
+    def _stats(self, arrays):
+        k = arrays["k"]
+        n = float(k.shape[0])
+        total = self._sum(k)
+        return {"successes": np.full_like(total, n), "failures": total - n, "const": np.zeros_like(total)}
+
+
+class NegativeBinomial(_SuccessFailure):
+    """Failures ``k`` before the ``r``-th success, ``r`` known (scipy.stats.nbinom(r, p)).
+
+    Parameters
+    ----------
+    k : array_like of int
+        Observed numbers of failures.
+    r : float or array_like
+        Known number of successes (positive; real values allowed as in scipy).
+    p : scipy.stats frozen distribution or float
+        Prior on the success probability.
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> import bayesgd as bg
+    >>> float(bg.NegativeBinomial(k=[4, 6], r=3, p=stats.beta(1, 1)).stats["successes"])
+    6.0
+    """
+
+    likelihood = "negative_binomial"
+    observed = ("k",)
+
+    def __init__(self, *, k: Any, r: Any, p: Any):
+        self.r = check_real("r", r, low=0.0, strict=True)
+        self._init_family({"k": k}, {"p": p})
+
+    def _validate(self, data):
+        k = check_counts("k", data["k"])
+        return {"k": k}
+
+    def _stats(self, arrays):
+        k = arrays["k"]
+        r = np.broadcast_to(self.r, k.shape) if not hasattr(k, "compute") else self.r
+        n = float(k.shape[0])
+        failures = self._sum(k)
+        successes = np.broadcast_to(np.asarray(self.r, dtype=float) * n, failures.shape) * 1.0
+        const = self._sum(gammaln(k + r) - gammaln(k + 1) - gammaln(r))
+        return {"successes": successes, "failures": failures, "const": const}
+
+
+class Poisson(ElementwiseModel):
+    """Counts ``k`` with rate ``mu`` per unit of ``exposure`` (mean ``mu * exposure``).
+
+    Parameters
+    ----------
+    k : array_like of int
+        Observed counts.
+    mu : scipy.stats frozen distribution or float
+        Prior on the rate (support within [0, inf)), e.g. ``stats.gamma(2, scale=1)``.
+    exposure : array_like, optional
+        Positive exposure (time, area, population) of each count; default 1.
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> import bayesgd as bg
+    >>> m = bg.Poisson(k=[2, 5], exposure=[1.0, 2.0], mu=stats.gamma(2, scale=1))
+    >>> float(m.stats["events"]), float(m.stats["exposure"])
+    (7.0, 3.0)
+    """
+
+    likelihood = "poisson"
+    observed = ("k", "exposure")
+    domains = {"mu": POSITIVE}
+
+    def __init__(self, *, k: Any, mu: Any, exposure: Any = None):
+        data = {"k": k} if exposure is None else {"k": k, "exposure": exposure}
+        self._init_family(data, {"mu": mu})
+
+    def _optional_data(self):
+        return ("exposure",)
+
+    def _validate(self, data):
+        k = check_counts("k", data["k"])
+        t = check_real("exposure", data.get("exposure", 1.0), low=0.0, strict=True)
+        return {"k": k, "exposure": t}
+
+    def _stats(self, arrays):
+        k, t = arrays["k"], arrays["exposure"]
+        return {
+            "events": self._sum(k),
+            "exposure": self._sum(t),
+            "const": self._sum(xlogy(k, t) - gammaln(k + 1)),
+        }
+
+    def _ll(self, v):
+        mu = v["mu"]
+        return xlogy(self.stats["events"], mu) - mu * self.stats["exposure"] + self.stats["const"]
+
+    def _grad_ll(self, v):
+        mu = v["mu"]
+        e = self.stats["events"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return {"mu": np.where(e > 0, e / mu, 0.0) - self.stats["exposure"]}

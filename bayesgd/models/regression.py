@@ -1,0 +1,387 @@
+"""Regression likelihoods: linear (Normal noise), logistic and Poisson (log link).
+
+All three take a design matrix ``X`` of shape ``(n, d)``, a coefficient vector ``coef`` of
+shape ``(d,)`` and an optional ``intercept``. A scalar prior such as ``stats.norm(0, 2.5)`` is
+shared by every coefficient; a batched or multivariate-normal prior gives each its own.
+
+Examples
+--------
+>>> import numpy as np
+>>> from scipy import stats
+>>> import bayesgd as bg
+>>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+>>> m = bg.LogisticRegression(X=X, y=[0, 0, 1, 1], coef=stats.norm(0, 2.5),
+...                           intercept=stats.norm(0, 5))
+>>> m.names
+('coef', 'intercept')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.special import expit, gammaln
+
+from ._elementwise import check_counts, check_real
+from .base import KEEP_DATA_LIMIT, POSITIVE, REAL, Model
+
+__all__ = ["LinearRegression", "LogisticRegression", "PoissonRegression"]
+
+_LOG_2PI = np.log(2.0 * np.pi)
+#: Elements of ``batch x n`` evaluated at once; bounds memory of the linear predictor.
+_CHUNK_ELEMENTS = 1 << 21
+
+
+def _check_design(X: Any, y: Any, *, y_check) -> tuple[np.ndarray, np.ndarray]:
+    X = check_real("X", X)
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2-D array (n, d), got shape {X.shape}")
+    y = np.asarray(y_check("y", y), dtype=float)
+    if y.ndim != 1 or y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"y must be a vector with one value per row of X ({X.shape[0]}), got shape {y.shape}"
+        )
+    return X, y
+
+
+class _Regression(Model):
+    """Shared pieces: design matrix, coefficient and intercept priors, update."""
+
+    def _setup_regression(self, X, y, params: dict[Any, Any], *, offset: Any = None) -> None:
+        X, y = _check_design(X, y, y_check=self._check_y)
+        self.n_features = X.shape[1]
+        self._setup_priors(
+            params,
+            domains={"coef": REAL, "intercept": REAL, **self.extra_domains},
+            shapes={"coef": (self.n_features,)},
+        )
+        if "coef" in self.parameters and self.parameters["coef"].shape != (self.n_features,):
+            raise ValueError(
+                f"coef has shape {self.parameters['coef'].shape} from its prior, but X has "
+                f"{self.n_features} columns"
+            )
+        if "coef" in self.fixed:
+            self.fixed["coef"] = np.broadcast_to(self.fixed["coef"], (self.n_features,)).copy()
+        self.data = {"X": X, "y": y}
+        if offset is not None:
+            off = np.broadcast_to(check_real("offset", offset), y.shape).astype(float)
+            self.data["offset"] = off
+
+    extra_domains: dict[str, Any] = {}
+
+    @staticmethod
+    def _check_y(name, y):
+        return check_real(name, y)
+
+    @property
+    def n_obs(self) -> int:
+        return int(self.data["y"].shape[0])
+
+    def _coef_intercept(self, v: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        coef = v["coef"]
+        intercept = v.get("intercept", np.zeros(()))
+        return coef, np.asarray(intercept, dtype=float)
+
+    def _eta(self, coef, intercept, lo, hi) -> np.ndarray:
+        eta = coef @ self.data["X"][lo:hi].T + intercept[..., None]
+        if "offset" in self.data:
+            eta = eta + self.data["offset"][lo:hi]
+        return eta
+
+    def _chunks(self, batch: tuple[int, ...]):
+        n = self.n_obs
+        step = max(1, _CHUNK_ELEMENTS // max(1, int(np.prod(batch, dtype=int))))
+        for lo in range(0, n, step):
+            yield lo, min(n, lo + step)
+
+    def __repr__(self) -> str:
+        return f"{super().__repr__()[:-1]}; n={self.n_obs}, d={self.n_features})"
+
+
+class _GLM(_Regression):
+    """Generalised linear models without sufficient statistics: data are chunked."""
+
+    def _point_ll(self, y, eta):
+        raise NotImplementedError
+
+    def _dll_deta(self, y, eta):
+        raise NotImplementedError
+
+    def _loglik(self, values, batch):
+        v = self._all(values)
+        coef, intercept = self._coef_intercept(v)
+        total = np.zeros(np.broadcast_shapes(batch, coef.shape[:-1], intercept.shape))
+        for lo, hi in self._chunks(batch):
+            eta = self._eta(coef, intercept, lo, hi)
+            total = total + self._point_ll(self.data["y"][lo:hi], eta).sum(axis=-1)
+        return total
+
+    def _grad_loglik(self, values, batch):
+        v = self._all(values)
+        coef, intercept = self._coef_intercept(v)
+        g_coef = np.zeros((*batch, self.n_features))
+        g_int = np.zeros(batch)
+        for lo, hi in self._chunks(batch):
+            r = self._dll_deta(self.data["y"][lo:hi], self._eta(coef, intercept, lo, hi))
+            g_coef = g_coef + r @ self.data["X"][lo:hi]
+            g_int = g_int + r.sum(axis=-1)
+        grads = {"coef": g_coef, "intercept": g_int}
+        return {n: grads[n] for n in self.parameters}
+
+    @property
+    def bytes_per_evaluation(self) -> int:
+        return 8 * 4 * self.n_obs
+
+    def update(self, **data: Any) -> _GLM:
+        """A new model with more rows ``X``, ``y`` (and ``offset``) appended."""
+        expected = set(self.data)
+        if set(data) != expected:
+            raise TypeError(f"update() needs exactly the data {sorted(expected)}, got {sorted(data)}")
+        X, y = _check_design(data["X"], data["y"], y_check=self._check_y)
+        if X.shape[1] != self.n_features:
+            raise ValueError(f"X must have {self.n_features} columns, got {X.shape[1]}")
+        new = self.copy()
+        new.data = {"X": np.vstack([self.data["X"], X]), "y": np.concatenate([self.data["y"], y])}
+        if "offset" in data:
+            off = np.broadcast_to(check_real("offset", data["offset"]), y.shape)
+            new.data["offset"] = np.concatenate([self.data["offset"], off])
+        return new
+
+
+class LogisticRegression(_GLM):
+    """Binary outcomes ``y`` with ``P(y=1) = expit(intercept + X @ coef)``.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+        Features.
+    y : array_like of 0/1, shape (n,)
+        Outcomes.
+    coef : scipy.stats frozen distribution or array_like
+        Prior on the coefficients (a scalar prior is shared by all), or fixed values.
+    intercept : scipy.stats frozen distribution, float or None
+        Prior on the intercept, a fixed value, or None for no intercept.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import stats
+    >>> import bayesgd as bg
+    >>> m = bg.LogisticRegression(X=np.eye(2), y=[1, 0], coef=stats.norm(0, 1), intercept=None)
+    >>> float(m.log_likelihood(coef=np.zeros(2)))  # 2 * log(1/2)
+    -1.3862943611198906
+    """
+
+    likelihood = "logistic"
+
+    def __init__(self, *, X: Any, y: Any, coef: Any, intercept: Any = None):
+        self._setup_regression(X, y, {"coef": coef, "intercept": intercept})
+
+    @staticmethod
+    def _check_y(name, y):
+        return check_counts(name, y, high=1)
+
+    def _point_ll(self, y, eta):
+        return y * eta - np.logaddexp(0.0, eta)
+
+    def _dll_deta(self, y, eta):
+        return y - expit(eta)
+
+
+class PoissonRegression(_GLM):
+    """Counts ``y`` with mean ``exp(intercept + X @ coef + offset)`` (log link).
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    y : array_like of int, shape (n,)
+    coef : scipy.stats frozen distribution or array_like
+    intercept : scipy.stats frozen distribution, float or None
+    offset : array_like, optional
+        Added to the linear predictor, e.g. ``np.log(exposure)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import stats
+    >>> import bayesgd as bg
+    >>> m = bg.PoissonRegression(X=np.ones((3, 1)), y=[1, 2, 0], coef=stats.norm(0, 1))
+    >>> m.names
+    ('coef',)
+    """
+
+    likelihood = "poisson_regression"
+
+    def __init__(self, *, X: Any, y: Any, coef: Any, intercept: Any = None, offset: Any = None):
+        self._setup_regression(X, y, {"coef": coef, "intercept": intercept}, offset=offset)
+
+    @staticmethod
+    def _check_y(name, y):
+        return check_counts(name, y)
+
+    def _point_ll(self, y, eta):
+        return y * eta - np.exp(eta) - gammaln(y + 1)
+
+    def _dll_deta(self, y, eta):
+        return y - np.exp(eta)
+
+
+def _quadratic_stats(Xa: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+    """Least-squares form of the Gaussian likelihood: ``rss(b) = rss + (b-b0)' A (b-b0)``."""
+    b0, *_ = np.linalg.lstsq(Xa, y, rcond=None)
+    resid = y - Xa @ b0
+    return {
+        "n": np.asarray(float(y.shape[0])),
+        "xtx": Xa.T @ Xa,
+        "coef_ols": b0,
+        "rss": np.asarray(float(resid @ resid)),
+    }
+
+
+def _merge_quadratic(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    A = a["xtx"] + b["xtx"]
+    rhs = a["xtx"] @ a["coef_ols"] + b["xtx"] @ b["coef_ols"]
+    b0 = np.linalg.lstsq(A, rhs, rcond=None)[0]
+    da, db = a["coef_ols"] - b0, b["coef_ols"] - b0
+    rss = a["rss"] + b["rss"] + da @ a["xtx"] @ da + db @ b["xtx"] @ db
+    return {"n": a["n"] + b["n"], "xtx": A, "coef_ols": b0, "rss": np.asarray(float(rss))}
+
+
+class LinearRegression(_Regression):
+    """``y ~ Normal(intercept + X @ coef, sigma)``, the noise given by ``sigma`` or ``sigma2``.
+
+    The joint conjugate prior over ``(coef, sigma2)`` is
+    :class:`bayesgd.priors.NormalInverseGamma` passed as ``prior=``; with it, put an intercept
+    column in ``X`` (``intercept`` must then be None or a fixed number).
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    y : array_like, shape (n,)
+    coef : scipy.stats frozen distribution or array_like, optional
+    intercept : scipy.stats frozen distribution, float or None
+    sigma, sigma2 : scipy.stats frozen distribution or float, optional
+    prior : NormalInverseGamma, optional
+        Joint prior over ``coef`` and ``sigma2``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import bayesgd as bg
+    >>> X = np.column_stack([np.ones(4), [0.0, 1.0, 2.0, 3.0]])
+    >>> prior = bg.priors.NormalInverseGamma(mean=[0, 0], cov=100.0, a=2, b=2)
+    >>> m = bg.LinearRegression(X=X, y=[1.0, 3.1, 4.9, 7.2], prior=prior)
+    >>> m.names
+    ('coef', 'sigma2')
+    """
+
+    likelihood = "linear"
+    extra_domains = {"sigma": POSITIVE, "sigma2": POSITIVE}
+
+    def __init__(
+        self,
+        *,
+        X: Any,
+        y: Any,
+        coef: Any = None,
+        intercept: Any = None,
+        sigma: Any = None,
+        sigma2: Any = None,
+        prior: Any = None,
+    ):
+        if prior is not None:
+            if coef is not None or sigma is not None or sigma2 is not None:
+                raise TypeError("give either a joint prior= or coef and sigma/sigma2, not both")
+            if intercept is not None and not isinstance(intercept, int | float):
+                raise TypeError(
+                    "with a joint prior= the intercept must be None or a fixed number; put a "
+                    "column of ones in X to give it a prior"
+                )
+            params: dict[Any, Any] = {("coef", "sigma2"): prior, "intercept": intercept}
+            self.scale_name = "sigma2"
+        else:
+            if coef is None:
+                raise TypeError("LinearRegression needs coef (a prior or values), or prior=")
+            if (sigma is None) == (sigma2 is None):
+                raise TypeError("LinearRegression needs exactly one of sigma and sigma2")
+            self.scale_name = "sigma" if sigma is not None else "sigma2"
+            params = {"coef": coef, "intercept": intercept, self.scale_name: sigma if sigma is not None else sigma2}
+        self._setup_regression(X, y, params)
+        self.stats = _quadratic_stats(self._design(self.data["X"]), self._response(self.data["y"]))
+
+    @property
+    def has_intercept_column(self) -> bool:
+        """Whether the intercept is a free parameter (its column is first in ``stats``)."""
+        return "intercept" in self.parameters
+
+    def _design(self, X: np.ndarray) -> np.ndarray:
+        return np.column_stack([np.ones(len(X)), X]) if self.has_intercept_column else X
+
+    def _response(self, y: np.ndarray) -> np.ndarray:
+        return y - float(self.fixed["intercept"]) if "intercept" in self.fixed else y
+
+    def _beta(self, v):
+        coef = v["coef"]
+        if self.has_intercept_column:
+            icpt = np.broadcast_to(v["intercept"], coef.shape[:-1])
+            coef = np.concatenate([icpt[..., None], np.broadcast_to(coef, (*icpt.shape, coef.shape[-1]))], axis=-1)
+        return coef
+
+    def _variance(self, v):
+        return v["sigma"] ** 2 if "sigma" in v else v["sigma2"]
+
+    def _loglik(self, values, batch):
+        v = self._all(values)
+        d = self._beta(v) - self.stats["coef_ols"]
+        quad = np.einsum("...i,ij,...j->...", d, self.stats["xtx"], d)
+        s2 = self._variance(v)
+        n = self.stats["n"]
+        with np.errstate(divide="ignore"):
+            return -0.5 * n * (_LOG_2PI + np.log(s2)) - (self.stats["rss"] + quad) / (2 * s2)
+
+    def _grad_loglik(self, values, batch):
+        v = self._all(values)
+        d = self._beta(v) - self.stats["coef_ols"]
+        s2 = np.asarray(self._variance(v))
+        ad = d @ self.stats["xtx"]
+        g_beta = -ad / s2[..., None]
+        quad = np.sum(d * ad, axis=-1)
+        n = self.stats["n"]
+        g_s2 = -0.5 * n / s2 + (self.stats["rss"] + quad) / (2 * s2 * s2)
+        grads = {}
+        if self.has_intercept_column:
+            grads["intercept"] = g_beta[..., 0]
+            g_beta = g_beta[..., 1:]
+        grads["coef"] = g_beta
+        if "sigma" in v:
+            grads["sigma"] = g_s2 * 2 * v["sigma"]
+        else:
+            grads["sigma2"] = g_s2
+        return {n_: np.broadcast_to(grads[n_], (*batch, *p.shape)) for n_, p in self.parameters.items()}
+
+    @property
+    def bytes_per_evaluation(self) -> int:
+        return 8 * 4 * (self.n_features + 1) ** 2
+
+    def update(self, **data: Any) -> LinearRegression:
+        """A new model with more rows ``X``, ``y``; equals fitting all rows at once."""
+        if set(data) != {"X", "y"}:
+            raise TypeError(f"update() needs exactly X and y, got {sorted(data)}")
+        X, y = _check_design(data["X"], data["y"], y_check=self._check_y)
+        if X.shape[1] != self.n_features:
+            raise ValueError(f"X must have {self.n_features} columns, got {X.shape[1]}")
+        new = self.copy()
+        new.stats = _merge_quadratic(self.stats, _quadratic_stats(self._design(X), self._response(y)))
+        if self.data is not None and (self.n_obs + len(y)) * (self.n_features + 1) <= KEEP_DATA_LIMIT:
+            new.data = {"X": np.vstack([self.data["X"], X]), "y": np.concatenate([self.data["y"], y])}
+        else:
+            new.data = None
+        return new
+
+    @property
+    def n_obs(self) -> int:
+        return int(self.stats["n"])

@@ -1,0 +1,266 @@
+"""The one posterior interface shared by every method.
+
+Every posterior answers the same questions, each keyed by parameter name: :meth:`mean`,
+:meth:`sd`, :meth:`mode`, :meth:`median`, :meth:`quantile`, :meth:`hdi`, :meth:`sample`,
+:meth:`summary` and :meth:`to_inference_data`, and :attr:`log_evidence` where the method can
+give it. Scalars come back as floats, vector parameters as arrays of the parameter's shape.
+
+:class:`SamplePosterior` implements the interface from draws (NUTS, Laplace in unconstrained
+space, or any user draws).
+
+Examples
+--------
+>>> import numpy as np
+>>> from scipy import stats
+>>> import bayesgd as bg
+>>> m = bg.Normal(y=[0.0], mu=stats.norm(0, 1), sigma=1.0)
+>>> draws = {"mu": np.random.default_rng(0).normal(0, 0.7, size=4000)}
+>>> post = SamplePosterior(m, draws)
+>>> round(post.mean()["mu"], 1)
+0.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._validation import as_rng, check_positive_int, check_prob, check_probs, check_size
+from .models.base import Model
+
+__all__ = ["Posterior", "SamplePosterior", "hdi_column_names"]
+
+
+def hdi_column_names(prob: float) -> tuple[str, str]:
+    """ArviZ's column names for an HDI of mass ``prob``: ``("hdi_3%", "hdi_97%")`` for 0.94."""
+    low = 100 * (1 - prob) / 2
+    return f"hdi_{low:g}%", f"hdi_{100 - low:g}%"
+
+
+def _scalarise(value: Any) -> Any:
+    arr = np.asarray(value, dtype=float)
+    return float(arr) if arr.ndim == 0 else arr
+
+
+class Posterior:
+    """Base class of every posterior. Subclasses implement the ``_``-prefixed hooks.
+
+    Attributes
+    ----------
+    model : Model
+        The model this is the posterior of.
+    method : str
+        ``"conjugate"``, ``"grid"``, ``"laplace"``, ``"pymc"`` or ``"samples"``.
+    """
+
+    method = "posterior"
+
+    def __init__(self, model: Model):
+        self.model = model
+
+    # --------------------------------------------------------------- hooks
+    def _mean(self, name: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def _sd(self, name: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def _mode(self) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def _quantile(self, name: str, q: np.ndarray) -> np.ndarray:
+        """Quantiles of shape ``q.shape + parameter shape``."""
+        raise NotImplementedError
+
+    def _hdi(self, name: str, prob: float) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def _sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    # ----------------------------------------------------------- interface
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Parameter names, in the model's order."""
+        return self.model.names
+
+    def _each(self, fn: Callable[[str], Any]) -> dict[str, Any]:
+        return {name: _scalarise(fn(name)) for name in self.names}
+
+    def mean(self) -> dict[str, Any]:
+        """Posterior mean of each parameter."""
+        return self._each(self._mean)
+
+    def sd(self) -> dict[str, Any]:
+        """Posterior standard deviation of each parameter."""
+        return self._each(self._sd)
+
+    def mode(self) -> dict[str, Any]:
+        """The posterior mode (the MAP) in the model's own parametrisation.
+
+        For conjugate and grid posteriors this is the joint mode, the point gradient descent
+        should find; for sample-based posteriors it is estimated per marginal.
+        """
+        modes = self._mode()
+        return {name: _scalarise(modes[name]) for name in self.names}
+
+    def median(self) -> dict[str, Any]:
+        """Posterior median of each parameter (marginal)."""
+        return self.quantile(0.5)
+
+    def quantile(self, q: Any) -> dict[str, Any]:
+        """Marginal quantiles at levels ``q`` (a number or array in [0, 1]).
+
+        Returns arrays of shape ``np.shape(q) + parameter shape`` (floats for scalar ``q`` and
+        scalar parameters).
+        """
+        levels = check_probs(q, "q")
+        return self._each(lambda n: self._quantile(n, levels))
+
+    def hdi(self, prob: float = 0.94) -> dict[str, tuple[Any, Any]]:
+        """Highest-density interval of mass ``prob`` per parameter (marginal): ``(low, high)``."""
+        prob = check_prob(prob, "prob")
+        out = {}
+        for name in self.names:
+            low, high = self._hdi(name, prob)
+            out[name] = (_scalarise(low), _scalarise(high))
+        return out
+
+    def sample(self, size: int | tuple[int, ...] = 1000, *, rng: Any = None) -> dict[str, np.ndarray]:
+        """Joint draws: a dict of arrays of shape ``size + parameter shape``."""
+        shape = check_size(size)
+        draws = self._sample(shape, as_rng(rng))
+        return {name: np.asarray(draws[name], dtype=float) for name in self.names}
+
+    @property
+    def log_evidence(self) -> float:
+        """Log marginal likelihood ``log p(D)``, where the method can give it."""
+        raise AttributeError(f"a {self.method} posterior cannot give the log evidence")
+
+    def summary(self, prob: float = 0.94) -> pd.DataFrame:
+        """One row per scalar parameter (vector elements as ``coef[0]``, ...).
+
+        Columns: ``mean``, ``sd``, ``mode``, ``median`` and the HDI ends (ArviZ's names,
+        ``hdi_3%`` and ``hdi_97%`` for ``prob=0.94``).
+        """
+        prob = check_prob(prob, "prob")
+        low_name, high_name = hdi_column_names(prob)
+        columns: dict[str, list[float]] = {
+            k: [] for k in ("mean", "sd", "mode", "median", low_name, high_name)
+        }
+        index: list[str] = []
+        mean, sd, mode, median, hdi = self.mean(), self.sd(), self.mode(), self.median(), self.hdi(prob)
+        for name in self.names:
+            param = self.model.parameters[name]
+            index += param.element_names()
+            for key, values in (
+                ("mean", mean[name]),
+                ("sd", sd[name]),
+                ("mode", mode[name]),
+                ("median", median[name]),
+                (low_name, hdi[name][0]),
+                (high_name, hdi[name][1]),
+            ):
+                columns[key] += np.broadcast_to(values, param.shape).reshape(-1).tolist()
+        return pd.DataFrame(columns, index=pd.Index(index, name="parameter"))
+
+    def to_inference_data(self, draws: int = 4000, *, rng: Any = None) -> Any:
+        """ArviZ InferenceData with ``draws`` posterior draws in one chain.
+
+        Sample-based posteriors return their own draws (all chains) and ignore ``draws``.
+        """
+        import arviz as az
+
+        check_positive_int(draws, "draws")
+        samples = self.sample(draws, rng=rng)
+        return az.from_dict(posterior={n: v[None] for n, v in samples.items()})
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self.model!r}>\n{self.summary().to_string()}"
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{type(self).__name__}</b> of {self.model!r}</p>" + self.summary().to_html()
+
+
+class SamplePosterior(Posterior):
+    """A posterior known through joint draws.
+
+    Parameters
+    ----------
+    model : Model
+    draws : dict
+        Parameter name -> array of shape ``(n, *shape)`` or ``(chain, draw, *shape)``.
+    method : str
+        Label of the method that produced the draws.
+    """
+
+    method = "samples"
+
+    def __init__(self, model: Model, draws: Mapping[str, Any], *, method: str = "samples"):
+        super().__init__(model)
+        self.method = method
+        flat = {}
+        chains = None
+        for name, param in model.parameters.items():
+            if name not in draws:
+                raise ValueError(f"draws has no entry for parameter {name!r}")
+            arr = np.asarray(draws[name], dtype=float)
+            lead = arr.ndim - len(param.shape)
+            if lead not in (1, 2) or arr.shape[lead:] != param.shape:
+                raise ValueError(
+                    f"draws[{name!r}] must have shape (n, *{param.shape}) or (chain, draw, "
+                    f"*{param.shape}), got {arr.shape}"
+                )
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"draws[{name!r}] contains non-finite values")
+            if lead == 2:
+                chains = arr.shape[:2]
+            flat[name] = arr.reshape((-1, *param.shape))
+        self.draws = flat
+        self._chain_shape = chains
+
+    def _mean(self, name):
+        return self.draws[name].mean(axis=0)
+
+    def _sd(self, name):
+        return self.draws[name].std(axis=0, ddof=1)
+
+    def _quantile(self, name, q):
+        return np.quantile(self.draws[name], q, axis=0)
+
+    def _hdi(self, name, prob):
+        from .intervals import hdi_of_samples
+
+        return hdi_of_samples(self.draws[name], prob, axis=0)
+
+    def _mode(self):
+        from scipy.stats import gaussian_kde
+
+        modes = {}
+        for name, x in self.draws.items():
+            flat = x.reshape(len(x), -1)
+            out = np.empty(flat.shape[1])
+            for j in range(flat.shape[1]):
+                col = flat[:, j]
+                grid = np.linspace(col.min(), col.max(), 512)
+                out[j] = grid[np.argmax(gaussian_kde(col)(grid))]
+            modes[name] = out.reshape(self.model.parameters[name].shape)
+        return modes
+
+    def _sample(self, shape, rng):
+        n = len(next(iter(self.draws.values())))
+        idx = rng.integers(0, n, size=shape)
+        return {name: x[idx] for name, x in self.draws.items()}
+
+    def to_inference_data(self, draws: int = 4000, *, rng: Any = None) -> Any:
+        import arviz as az
+
+        shape = self._chain_shape or (1, len(next(iter(self.draws.values()))))
+        return az.from_dict(
+            posterior={
+                n: x.reshape((*shape, *self.model.parameters[n].shape)) for n, x in self.draws.items()
+            }
+        )
