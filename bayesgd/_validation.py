@@ -23,7 +23,9 @@ def as_rng(rng: Any = None) -> np.random.Generator:
         return np.random.default_rng(rng)
     if isinstance(rng, np.random.Generator):
         return rng
-    raise TypeError(f"rng must be None, an integer seed or a numpy Generator, got {type(rng).__name__}")
+    raise TypeError(
+        f"rng must be None, an integer seed or a numpy Generator, got {type(rng).__name__}"
+    )
 
 
 def check_prob(prob: Any, name: str = "prob") -> float:

@@ -129,7 +129,9 @@ class Posterior:
             out[name] = (_scalarise(low), _scalarise(high))
         return out
 
-    def sample(self, size: int | tuple[int, ...] = 1000, *, rng: Any = None) -> dict[str, np.ndarray]:
+    def sample(
+        self, size: int | tuple[int, ...] = 1000, *, rng: Any = None
+    ) -> dict[str, np.ndarray]:
         """Joint draws: a dict of arrays of shape ``size + parameter shape``."""
         shape = check_size(size)
         draws = self._sample(shape, as_rng(rng))
@@ -152,7 +154,13 @@ class Posterior:
             k: [] for k in ("mean", "sd", "mode", "median", low_name, high_name)
         }
         index: list[str] = []
-        mean, sd, mode, median, hdi = self.mean(), self.sd(), self.mode(), self.median(), self.hdi(prob)
+        mean, sd, mode, median, hdi = (
+            self.mean(),
+            self.sd(),
+            self.mode(),
+            self.median(),
+            self.hdi(prob),
+        )
         for name in self.names:
             param = self.model.parameters[name]
             index += param.element_names()
@@ -261,6 +269,7 @@ class SamplePosterior(Posterior):
         shape = self._chain_shape or (1, len(next(iter(self.draws.values()))))
         return az.from_dict(
             posterior={
-                n: x.reshape((*shape, *self.model.parameters[n].shape)) for n, x in self.draws.items()
+                n: x.reshape((*shape, *self.model.parameters[n].shape))
+                for n, x in self.draws.items()
             }
         )

@@ -188,9 +188,26 @@ class UnivariatePrior(Prior):
         self._shape_args = tuple(np.asarray(a, dtype=float) for a in shape_args)
         self.loc = np.asarray(loc, dtype=float)
         self.scale = np.asarray(scale, dtype=float)
-        batch = np.broadcast_shapes(self.loc.shape, self.scale.shape, *(a.shape for a in self._shape_args))
-        if not np.all(dist.dist._argcheck(*self._shape_args)) or np.any(self.scale <= 0):
-            raise ValueError(f"prior for {name!r}: invalid parameters for scipy.stats.{self.family}")
+        batch = np.broadcast_shapes(
+            self.loc.shape, self.scale.shape, *(a.shape for a in self._shape_args)
+        )
+        arg_names = [s.strip() for s in (dist.dist.shapes or "").split(",") if s.strip()]
+        given = dict(zip((*arg_names, "loc", "scale"), (*self._shape_args, self.loc, self.scale)))
+        text = ", ".join(f"{k}={np.asarray(v).tolist()}" for k, v in given.items())
+        # truncnorm's a and b may be infinite; every other parameter must be finite
+        finite_needed = [k for k in given if not (self.family == "truncnorm" and k in ("a", "b"))]
+        bad = [k for k in finite_needed if not np.all(np.isfinite(given[k]))]
+        if np.any(self.scale <= 0) and "scale" not in bad:
+            bad.append("scale")
+        with np.errstate(invalid="ignore"):
+            if not np.all(dist.dist._argcheck(*self._shape_args)):
+                bad += [k for k in arg_names if k not in bad]
+        if bad:
+            raise ValueError(
+                f"prior for {name!r}: invalid parameter(s) {', '.join(bad)} of "
+                f"scipy.stats.{self.family}({text}); shape parameters must lie in scipy's valid "
+                "range, loc must be finite and scale positive and finite"
+            )
         if shape is None:
             shape = batch
         elif np.broadcast_shapes(batch, shape) != tuple(shape):
@@ -240,7 +257,9 @@ class DirichletPrior(Prior):
         super().__init__((name,), dist)
         self.alpha = np.asarray(dist.alpha, dtype=float)
         if self.alpha.ndim != 1 or self.alpha.size < 2 or np.any(self.alpha <= 0):
-            raise ValueError(f"prior for {name!r}: dirichlet alpha must be a vector of >= 2 positive numbers")
+            raise ValueError(
+                f"prior for {name!r}: dirichlet alpha must be a vector of >= 2 positive numbers"
+            )
         self.shapes = {name: self.alpha.shape}
         self.transforms = {name: StickBreaking(self.alpha.size)}
         self._log_norm = np.sum(gammaln(self.alpha)) - gammaln(np.sum(self.alpha))
@@ -360,7 +379,9 @@ class NIGPrior(Prior):
         x, s2 = self._xs(values)
         d = x - self.mu
         gx = -self.lmbda * d / s2
-        gs2 = -0.5 / s2 + self.lmbda * d * d / (2 * s2 * s2) - (self.a + 1) / s2 + self.b / (s2 * s2)
+        gs2 = (
+            -0.5 / s2 + self.lmbda * d * d / (2 * s2 * s2) - (self.a + 1) / s2 + self.b / (s2 * s2)
+        )
         return {self.names[0]: gx, self.names[1]: gs2}
 
     def rvs(self, size, rng):
@@ -486,7 +507,9 @@ def _describe(dist: Any) -> str:
     return f"{type(dist).__name__} {dist!r}"[:120]
 
 
-def make_prior(names: tuple[str, ...], dist: Any, *, shape: tuple[int, ...] | None = None) -> Prior:
+def make_prior(
+    names: tuple[str, ...], dist: Any, *, shape: tuple[int, ...] | None = None
+) -> Prior:
     """Wrap a frozen distribution as a :class:`Prior` over ``names``.
 
     Parameters
@@ -521,11 +544,14 @@ def make_prior(names: tuple[str, ...], dist: Any, *, shape: tuple[int, ...] | No
         _expect_names(names, 1, label, "multivariate_normal")
         return MvNormalPrior(names[0], dist)
     if isinstance(getattr(dist, "dist", None), stats.rv_discrete):
-        raise TypeError(f"prior for {label}: discrete priors are not supported, got {_describe(dist)}")
+        raise TypeError(
+            f"prior for {label}: discrete priors are not supported, got {_describe(dist)}"
+        )
     if hasattr(dist, "dist") and isinstance(dist.dist, stats.rv_continuous):
         if dist.dist.name not in _FAMILIES:
             raise TypeError(
-                f"prior for {label}: scipy.stats.{dist.dist.name} is not an accepted prior family; "
+                f"prior for {label}: scipy.stats.{dist.dist.name} is not an accepted prior "
+                "family; "
                 f"accepted: {', '.join(UNIVARIATE_FAMILIES + MULTIVARIATE_FAMILIES)}"
             )
         _expect_names(names, 1, label, dist.dist.name)

@@ -99,7 +99,11 @@ class ElementwiseModel(Model):
         arrays = self._normalise(data)
         self.stats: dict[str, np.ndarray] = _arrays(self._stats(arrays))
         self.n_obs = self._count(arrays)
-        self.data = arrays if self.n_obs * max(1, int(np.prod(self.group_shape))) <= KEEP_DATA_LIMIT else None
+        self.data = (
+            arrays
+            if self.n_obs * max(1, int(np.prod(self.group_shape))) <= KEEP_DATA_LIMIT
+            else None
+        )
 
     def _normalise(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """Validate and broadcast data to shape ``(n_obs, *group_shape)``."""
@@ -143,7 +147,9 @@ class ElementwiseModel(Model):
     def _stats(self, arrays: Mapping[str, Any]) -> dict[str, np.ndarray]:
         raise NotImplementedError
 
-    def _merge(self, a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def _merge(
+        self, a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         return {k: a[k] + b[k] for k in a}
 
     def _ll(self, v: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -154,7 +160,9 @@ class ElementwiseModel(Model):
         raise NotImplementedError
 
     # Model hooks ---------------------------------------------------------------------------
-    def _aligned(self, values: Mapping[str, np.ndarray], batch: tuple[int, ...]) -> dict[str, np.ndarray]:
+    def _aligned(
+        self, values: Mapping[str, np.ndarray], batch: tuple[int, ...]
+    ) -> dict[str, np.ndarray]:
         nd = len(self.group_shape)
         out = {}
         for name, arr in self._all(values).items():
@@ -216,8 +224,10 @@ class ElementwiseModel(Model):
         new = self.copy()
         new.stats = _arrays(self._merge(self.stats, self._stats(arrays)))
         new.n_obs = self.n_obs + self._count(arrays)
-        if self.data is not None and new.n_obs * max(1, int(np.prod(self.group_shape))) <= KEEP_DATA_LIMIT and not any(
-            _is_lazy(a) for a in arrays.values()
+        if (
+            self.data is not None
+            and new.n_obs * max(1, int(np.prod(self.group_shape))) <= KEEP_DATA_LIMIT
+            and not any(_is_lazy(a) for a in arrays.values())
         ):
             new.data = {k: np.concatenate([self.data[k], arrays[k]]) for k in self.data}
         else:

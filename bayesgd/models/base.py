@@ -30,7 +30,7 @@ import numpy as np
 from ..priors import Prior, make_prior
 from ..transforms import Transform
 
-__all__ = ["REAL", "POSITIVE", "SIMPLEX", "UNIT", "Model", "Parameter"]
+__all__ = ["POSITIVE", "REAL", "SIMPLEX", "UNIT", "Model", "Parameter"]
 
 #: Domains a likelihood allows for a parameter (closed bounds; checked against prior supports).
 REAL = (-np.inf, np.inf)
@@ -83,9 +83,7 @@ class Parameter:
         """``["p"]`` for a scalar, ``["coef[0]", "coef[1]", ...]`` otherwise (ArviZ style)."""
         if not self.shape:
             return [self.name]
-        return [
-            f"{self.name}[{','.join(map(str, idx))}]" for idx in np.ndindex(*self.shape)
-        ]
+        return [f"{self.name}[{','.join(map(str, idx))}]" for idx in np.ndindex(*self.shape)]
 
 
 def _is_number(value: Any) -> bool:
@@ -183,7 +181,9 @@ class Model:
             if len(names) == 1 and _is_number(value):
                 self.fixed[names[0]] = _check_fixed(names[0], value, domains.get(names[0], REAL))
                 continue
-            prior = make_prior(names, value, shape=shapes.get(names[0]) if len(names) == 1 else None)
+            prior = make_prior(
+                names, value, shape=shapes.get(names[0]) if len(names) == 1 else None
+            )
             for name in names:
                 _check_support(name, prior, domains.get(name, REAL))
                 self.parameters[name] = Parameter(
@@ -229,7 +229,8 @@ class Model:
             nd = len(param.shape)
             if arr.ndim < nd or arr.shape[arr.ndim - nd :] != param.shape:
                 raise ValueError(
-                    f"{name} must have trailing shape {param.shape}, got array of shape {arr.shape}"
+                    f"{name} must have trailing shape {param.shape}, "
+                    f"got an array of shape {arr.shape}"
                 )
             values[name] = arr
             batches.append(arr.shape[: arr.ndim - nd])
@@ -369,7 +370,9 @@ class Model:
         return grads
 
     # ------------------------------------------------------------------ other
-    def prior_sample(self, size: int | tuple[int, ...] = 1, *, rng: Any = None) -> dict[str, np.ndarray]:
+    def prior_sample(
+        self, size: int | tuple[int, ...] = 1, *, rng: Any = None
+    ) -> dict[str, np.ndarray]:
         """Draws from the prior: a dict of arrays of shape ``size + shape``."""
         from .._validation import as_rng, check_size
 

@@ -115,7 +115,9 @@ class Normal(ElementwiseModel):
             if mu is None:
                 raise TypeError("Normal needs mu (a prior or a number), or a joint prior=")
             if (sigma is None) == (sigma2 is None):
-                raise TypeError("Normal needs exactly one of sigma and sigma2 (a prior or a number)")
+                raise TypeError(
+                    "Normal needs exactly one of sigma and sigma2 (a prior or a number)"
+                )
             self.scale_name = "sigma" if sigma is not None else "sigma2"
             params = {"mu": mu, self.scale_name: sigma if sigma is not None else sigma2}
         self._init_family({"y": y}, params)

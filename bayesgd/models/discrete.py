@@ -150,7 +150,11 @@ class Geometric(_SuccessFailure):
         k = arrays["k"]
         n = float(k.shape[0])
         total = self._sum(k)
-        return {"successes": np.full_like(total, n), "failures": total - n, "const": np.zeros_like(total)}
+        return {
+            "successes": np.full_like(total, n),
+            "failures": total - n,
+            "const": np.zeros_like(total),
+        }
 
 
 class NegativeBinomial(_SuccessFailure):

@@ -140,7 +140,9 @@ class _GLM(_Regression):
         """A new model with more rows ``X``, ``y`` (and ``offset``) appended."""
         expected = set(self.data)
         if set(data) != expected:
-            raise TypeError(f"update() needs exactly the data {sorted(expected)}, got {sorted(data)}")
+            raise TypeError(
+                f"update() needs exactly the data {sorted(expected)}, got {sorted(data)}"
+            )
         X, y = _check_design(data["X"], data["y"], y_check=self._check_y)
         if X.shape[1] != self.n_features:
             raise ValueError(f"X must have {self.n_features} columns, got {X.shape[1]}")
@@ -309,7 +311,11 @@ class LinearRegression(_Regression):
             if (sigma is None) == (sigma2 is None):
                 raise TypeError("LinearRegression needs exactly one of sigma and sigma2")
             self.scale_name = "sigma" if sigma is not None else "sigma2"
-            params = {"coef": coef, "intercept": intercept, self.scale_name: sigma if sigma is not None else sigma2}
+            params = {
+                "coef": coef,
+                "intercept": intercept,
+                self.scale_name: sigma if sigma is not None else sigma2,
+            }
         self._setup_regression(X, y, params)
         self.stats = _quadratic_stats(self._design(self.data["X"]), self._response(self.data["y"]))
 
@@ -328,7 +334,9 @@ class LinearRegression(_Regression):
         coef = v["coef"]
         if self.has_intercept_column:
             icpt = np.broadcast_to(v["intercept"], coef.shape[:-1])
-            coef = np.concatenate([icpt[..., None], np.broadcast_to(coef, (*icpt.shape, coef.shape[-1]))], axis=-1)
+            coef = np.concatenate(
+                [icpt[..., None], np.broadcast_to(coef, (*icpt.shape, coef.shape[-1]))], axis=-1
+            )
         return coef
 
     def _variance(self, v):
@@ -361,7 +369,9 @@ class LinearRegression(_Regression):
             grads["sigma"] = g_s2 * 2 * v["sigma"]
         else:
             grads["sigma2"] = g_s2
-        return {n_: np.broadcast_to(grads[n_], (*batch, *p.shape)) for n_, p in self.parameters.items()}
+        return {
+            n_: np.broadcast_to(grads[n_], (*batch, *p.shape)) for n_, p in self.parameters.items()
+        }
 
     @property
     def bytes_per_evaluation(self) -> int:
@@ -375,9 +385,17 @@ class LinearRegression(_Regression):
         if X.shape[1] != self.n_features:
             raise ValueError(f"X must have {self.n_features} columns, got {X.shape[1]}")
         new = self.copy()
-        new.stats = _merge_quadratic(self.stats, _quadratic_stats(self._design(X), self._response(y)))
-        if self.data is not None and (self.n_obs + len(y)) * (self.n_features + 1) <= KEEP_DATA_LIMIT:
-            new.data = {"X": np.vstack([self.data["X"], X]), "y": np.concatenate([self.data["y"], y])}
+        new.stats = _merge_quadratic(
+            self.stats, _quadratic_stats(self._design(X), self._response(y))
+        )
+        if (
+            self.data is not None
+            and (self.n_obs + len(y)) * (self.n_features + 1) <= KEEP_DATA_LIMIT
+        ):
+            new.data = {
+                "X": np.vstack([self.data["X"], X]),
+                "y": np.concatenate([self.data["y"], y]),
+            }
         else:
             new.data = None
         return new

@@ -1,0 +1,228 @@
+"""The ``bayesgd`` command: compare MAP and posterior from a shell.
+
+``bayesgd demo`` runs :func:`bayesgd.compare` on the Challenger O-ring data shipped with the
+package, prints the table and writes the comparison figure to a PNG. ``bayesgd compare`` does
+the same for a model given on the command line::
+
+    bayesgd compare binomial k=7 n=10 "p=beta(2, 2)"
+    bayesgd compare normal y=@deviation --csv newcomb.csv \
+        "mu=norm(25, 10)" "sigma=halfnorm(scale=20)"
+    bayesgd compare logistic X=@temp y=@damaged --csv launches.csv \
+        "coef=norm(0, 2.5)" "intercept=norm(0, 5)"
+
+Each ``name=value`` is a prior in scipy.stats spelling (``beta(2, 2)``), a number or
+comma-separated numbers (data, or a fixed parameter), or ``@column`` (``@a,b`` for several
+columns) to take data from the ``--csv`` file. Bad arguments exit with status 2 and a one-line
+message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["LIKELIHOODS", "build_model", "main", "parse_prior"]
+
+#: Command-line likelihood names -> model class names in bayesgd.
+LIKELIHOODS: dict[str, str] = {
+    "bernoulli": "Bernoulli",
+    "binomial": "Binomial",
+    "geometric": "Geometric",
+    "negative_binomial": "NegativeBinomial",
+    "poisson": "Poisson",
+    "exponential": "Exponential",
+    "normal": "Normal",
+    "categorical": "Categorical",
+    "multinomial": "Multinomial",
+    "linear": "LinearRegression",
+    "logistic": "LogisticRegression",
+    "poisson_regression": "PoissonRegression",
+}
+
+
+class UsageError(ValueError):
+    """A command-line argument is wrong (exit status 2)."""
+
+
+def _literal(node: ast.AST, text: str) -> Any:
+    try:
+        value = ast.literal_eval(node)
+    except ValueError:
+        raise UsageError(f"only numbers and lists of numbers are allowed in {text!r}") from None
+    return value
+
+
+def parse_prior(text: str) -> Any:
+    """Parse scipy.stats spelling such as ``beta(2, 2)`` or ``norm(loc=0, scale=10)``.
+
+    Only a call of a scipy.stats distribution with literal arguments is accepted; nothing is
+    evaluated.
+
+    Examples
+    --------
+    >>> parse_prior("beta(2, 2)").mean()
+    np.float64(0.5)
+    """
+    from scipy import stats
+
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        raise UsageError(f"cannot parse {text!r}; write a prior like beta(2, 2)") from None
+    if not isinstance(tree, ast.Call) or not isinstance(tree.func, ast.Name):
+        raise UsageError(f"{text!r} is not a distribution call like beta(2, 2)")
+    name = tree.func.id
+    dist = getattr(stats, name, None)
+    if dist is None or not callable(dist) or name.startswith("_"):
+        raise UsageError(f"scipy.stats has no distribution {name!r}")
+    args = [_literal(a, text) for a in tree.args]
+    kwargs = {k.arg: _literal(k.value, text) for k in tree.keywords if k.arg is not None}
+    try:
+        return dist(*args, **kwargs)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"invalid arguments in {text!r}: {exc}") from None
+
+
+def _numbers(text: str, name: str) -> np.ndarray:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise UsageError(f"{name}={text!r}: expected numbers separated by commas") from None
+    if not values:
+        raise UsageError(f"{name}= needs a value")
+    arr = np.asarray(values)
+    return arr[0] if arr.size == 1 else arr
+
+
+def build_model(likelihood: str, assignments: Sequence[str], csv: str | None = None) -> Any:
+    """Build a bayesgd model from command-line words (see the module docstring)."""
+    import bayesgd as bg
+
+    if likelihood not in LIKELIHOODS:
+        raise UsageError(
+            f"unknown likelihood {likelihood!r}; choose one of {', '.join(LIKELIHOODS)}"
+        )
+    frame = None
+    if csv is not None:
+        import pandas as pd
+
+        try:
+            frame = pd.read_csv(csv)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot read --csv {csv!r}: {exc}") from None
+    kwargs: dict[str, Any] = {}
+    for word in assignments:
+        name, sep, value = word.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier() or not value.strip():
+            raise UsageError(f"expected name=value, got {word!r}")
+        if name in kwargs:
+            raise UsageError(f"{name} is given twice")
+        value = value.strip()
+        if value.startswith("@"):
+            if frame is None:
+                raise UsageError(f"{name}={value} takes a column, so give --csv FILE")
+            columns = [c.strip() for c in value[1:].split(",")]
+            missing = [c for c in columns if c not in frame.columns]
+            if missing:
+                raise UsageError(f"--csv has no column(s) {missing}; it has {list(frame.columns)}")
+            data = frame[columns].to_numpy(dtype=float)
+            kwargs[name] = data if name == "X" else data[:, 0] if len(columns) == 1 else data
+        elif "(" in value:
+            kwargs[name] = parse_prior(value)
+        else:
+            kwargs[name] = _numbers(value, name)
+    cls = getattr(bg, LIKELIHOODS[likelihood])
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise UsageError(f"{likelihood}: {exc}") from None
+
+
+def _run(model: Any, args: argparse.Namespace, title: str) -> int:
+    import bayesgd as bg
+
+    methods = args.methods.split(",") if args.methods else None
+    cmp = bg.compare(model, methods=methods, rng=args.seed)
+    print(title)
+    print(cmp)
+    if args.output:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        result = cmp.plot()
+        fig = result.figure if hasattr(result, "figure") else np.ravel(result)[0].figure
+        fig.savefig(args.output, dpi=120, bbox_inches="tight")
+        plt.close(fig)
+        print(f"figure written to {args.output}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bayesgd",
+        description="Compare the posterior with the point gradient descent finds (MAP).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser, output: str | None) -> None:
+        p.add_argument(
+            "--methods",
+            help="comma-separated subset of conjugate,grid,map,laplace,pymc "
+            "(default: all that apply)",
+        )
+        p.add_argument(
+            "--output", default=output, help=f"PNG file for the figure (default: {output})"
+        )
+        p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+
+    demo = sub.add_parser(
+        "demo", help="compare all methods on the Challenger O-ring data shipped with bayesgd"
+    )
+    common(demo, "bayesgd-demo.png")
+    cmp = sub.add_parser(
+        "compare",
+        help="compare all methods on a model given on the command line",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    cmp.add_argument("likelihood", help=f"one of: {', '.join(LIKELIHOODS)}")
+    cmp.add_argument(
+        "assignments", nargs="+", metavar="name=value", help="data, priors and fixed values"
+    )
+    cmp.add_argument("--csv", help="CSV file the @column values come from")
+    common(cmp, None)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``bayesgd`` command; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "demo":
+            from .datasets import challenger_model
+
+            return _run(
+                challenger_model(),
+                args,
+                "Challenger O-ring damage ~ launch temperature (logistic regression, "
+                "temperature in 10 °F from 70 °F)",
+            )
+        model = build_model(args.likelihood, args.assignments, args.csv)
+        return _run(model, args, f"{args.likelihood} model: {model!r}")
+    except (UsageError, ValueError, TypeError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"bayesgd: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

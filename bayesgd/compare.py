@@ -1,0 +1,286 @@
+"""All methods side by side: ``bg.compare(model)``.
+
+Runs every method that applies to a model (exact conjugate update, grid, gradient-descent MAP,
+Laplace, PyMC's NUTS), times each, and lays the answers out in one tidy table with the distance
+of every method from the best reference available (exact, else grid, else NUTS). It answers the
+question bayesgd exists for in words too: how far the MAP lies from the posterior mean, in
+posterior standard deviations.
+
+Examples
+--------
+>>> from scipy import stats
+>>> import bayesgd as bg
+>>> cmp = bg.compare(bg.Binomial(k=9, n=12, p=stats.beta(1, 1)), methods=["conjugate", "map"])
+>>> list(cmp.table["method"])
+['conjugate', 'map']
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._validation import as_rng, check_prob
+from .errors import NotConjugateError
+from .models.base import Model
+
+__all__ = ["METHODS", "Comparison", "compare"]
+
+#: Every method name ``compare`` knows, in the order it reports them.
+METHODS: tuple[str, ...] = ("conjugate", "grid", "map", "laplace", "pymc")
+#: The grid is run by default only up to this many scalar dimensions.
+GRID_MAX_DIMS = 3
+
+
+@dataclass
+class Comparison:
+    """What :func:`compare` returns.
+
+    Attributes
+    ----------
+    model : Model
+    results : dict
+        Method name -> its result (a posterior, or a ``MAPResult`` for ``"map"``).
+    table : pandas.DataFrame
+        One row per method and scalar parameter: ``method``, ``parameter``, ``mean``, ``sd``,
+        ``mode`` (the MAP for ``"map"``), ``hdi_low``, ``hdi_high``, ``seconds``, and the
+        distance from the reference, ``mean_error`` and ``mode_error`` in reference posterior
+        standard deviations.
+    reference : str
+        The method the distances are measured from.
+    skipped : dict
+        Method name -> why it did not run.
+    """
+
+    model: Model
+    results: dict[str, Any]
+    table: pd.DataFrame
+    reference: str | None
+    prob: float
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def map_vs_mean(self) -> pd.DataFrame:
+        """Per parameter: the MAP, the posterior mean and sd, and their distance in sds."""
+        if "map" not in self.results or self.reference is None:
+            raise ValueError("map_vs_mean needs the 'map' method and a reference posterior")
+        ref = self.table[self.table["method"] == self.reference].set_index("parameter")
+        mp = self.table[self.table["method"] == "map"].set_index("parameter")
+        out = pd.DataFrame(
+            {
+                "map": mp["mode"],
+                "posterior_mean": ref["mean"],
+                "posterior_sd": ref["sd"],
+            }
+        )
+        out["distance_sd"] = (out["map"] - out["posterior_mean"]) / out["posterior_sd"]
+        return out
+
+    def explain(self) -> str:
+        """The answer in words: where the MAP lies against the posterior, per parameter."""
+        lines = []
+        if "map" in self.results and self.reference is not None:
+            for name, row in self.map_vs_mean().iterrows():
+                side = "above" if row["distance_sd"] > 0 else "below"
+                lines.append(
+                    f"{name}: the MAP {row['map']:.4g} lies "
+                    f"{abs(row['distance_sd']):.2f} posterior sd {side} the posterior mean "
+                    f"{row['posterior_mean']:.4g} "
+                    f"(reference: {self.reference})."
+                )
+        for method, why in self.skipped.items():
+            lines.append(f"{method} not run: {why}")
+        return "\n".join(lines)
+
+    def plot(self, **kwargs: Any) -> Any:
+        """Overlay each method's marginal densities, MAP and means marked (see bayesgd.plots)."""
+        from .plots import plot_comparison
+
+        return plot_comparison(self, **kwargs)
+
+    def __repr__(self) -> str:
+        cols = ["method", "parameter", "mean", "sd", "mode", "hdi_low", "hdi_high", "seconds"]
+        text = self.table[cols].to_string(index=False, float_format=lambda v: f"{v:.5g}")
+        explanation = self.explain()
+        return f"Comparison (reference: {self.reference})\n{text}" + (
+            f"\n{explanation}" if explanation else ""
+        )
+
+    def _repr_html_(self) -> str:
+        cols = ["method", "parameter", "mean", "sd", "mode", "hdi_low", "hdi_high", "seconds"]
+        words = "<br>".join(self.explain().splitlines())
+        return (
+            f"<p><b>Comparison</b> (reference: {self.reference})</p>"
+            + self.table[cols].to_html(index=False, float_format=lambda v: f"{v:.5g}")
+            + f"<p>{words}</p>"
+        )
+
+
+def _rows_for(method: str, result: Any, model: Model, prob: float, seconds: float) -> list[dict]:
+    rows = []
+    if method == "map":
+        for name, param in model.parameters.items():
+            values = np.broadcast_to(result.params[name], param.shape).reshape(-1)
+            for element, value in zip(param.element_names(), values, strict=True):
+                rows.append(
+                    {
+                        "method": method,
+                        "parameter": element,
+                        "mode": float(value),
+                        "seconds": seconds,
+                    }
+                )
+        return rows
+    summary = result.summary(prob=prob)
+    low_name, high_name = summary.columns[-2], summary.columns[-1]
+    for element, row in summary.iterrows():
+        rows.append(
+            {
+                "method": method,
+                "parameter": element,
+                "mean": row["mean"],
+                "sd": row["sd"],
+                "mode": row["mode"],
+                "hdi_low": row[low_name],
+                "hdi_high": row[high_name],
+                "seconds": seconds,
+            }
+        )
+    return rows
+
+
+def _runners(
+    options: Mapping[str, Mapping[str, Any]], rng: np.random.Generator
+) -> dict[str, Callable[[Model], Any]]:
+    from .conjugate import conjugate
+    from .grid import grid
+    from .laplace import laplace
+    from .map import map_estimate
+
+    def run_pymc(model: Model) -> Any:
+        from .pymc import sample_pymc
+
+        return sample_pymc(model, rng=rng, **options.get("pymc", {}))
+
+    return {
+        "conjugate": lambda m: conjugate(m, **options.get("conjugate", {})),
+        "grid": lambda m: grid(m, **options.get("grid", {})),
+        "map": lambda m: map_estimate(m, **options.get("map", {})),
+        "laplace": lambda m: laplace(m, **options.get("laplace", {})),
+        "pymc": run_pymc,
+    }
+
+
+def compare(
+    model: Model,
+    methods: Sequence[str] | None = None,
+    *,
+    prob: float = 0.94,
+    rng: Any = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Comparison:
+    """Run every method that applies to ``model`` and put the answers side by side.
+
+    Parameters
+    ----------
+    model : Model
+        Any bayesgd model.
+    methods : sequence of str, optional
+        A subset of ``("conjugate", "grid", "map", "laplace", "pymc")``. By default every method
+        that applies: ``conjugate`` when a closed form exists, ``grid`` up to three scalar
+        dimensions, ``map``, ``laplace`` and ``pymc``. A method named explicitly that cannot run
+        raises its error; one chosen by default that cannot run is reported in ``skipped``.
+    prob : float
+        Mass of the highest-density intervals in the table.
+    rng : None, int or numpy Generator
+        Seeds PyMC (and any other random method).
+    options : dict, optional
+        Per-method keyword arguments, e.g. ``{"grid": {"points": 501}, "pymc": {"draws": 500}}``.
+
+    Returns
+    -------
+    Comparison
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> import bayesgd as bg
+    >>> cmp = bg.compare(bg.Binomial(k=1, n=20, p=stats.beta(1, 1)),
+    ...                  methods=["conjugate", "map", "laplace"])
+    >>> round(float(cmp.map_vs_mean().loc["p", "distance_sd"]), 2)
+    -0.99
+    """
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be a bayesgd Model, got {type(model).__name__}")
+    prob = check_prob(prob, "prob")
+    options = dict(options or {})
+    unknown_options = set(options) - set(METHODS)
+    if unknown_options:
+        raise ValueError(
+            f"options names unknown methods {sorted(unknown_options)}; use {list(METHODS)}"
+        )
+    explicit = methods is not None
+    if methods is None:
+        chosen = list(METHODS)
+    else:
+        if isinstance(methods, str):
+            methods = [methods]
+        chosen = list(methods)
+        bad = [m for m in chosen if m not in METHODS]
+        if bad or not chosen:
+            raise ValueError(
+                f"methods must be a non-empty subset of {list(METHODS)}, got {methods!r}"
+            )
+    chosen = [m for m in METHODS if m in chosen]
+    generator = as_rng(rng)
+    runners = _runners(options, generator)
+    results: dict[str, Any] = {}
+    seconds: dict[str, float] = {}
+    skipped: dict[str, str] = {}
+    for method in chosen:
+        if (
+            not explicit
+            and method == "grid"
+            and model.size > GRID_MAX_DIMS
+            and "grid" not in options
+        ):
+            skipped[method] = (
+                f"{model.size} dimensions (grids run by default up to {GRID_MAX_DIMS})"
+            )
+            continue
+        start = time.perf_counter()
+        try:
+            results[method] = runners[method](model)
+        except NotConjugateError as exc:
+            if explicit:
+                raise
+            skipped[method] = str(exc).splitlines()[0]
+            continue
+        seconds[method] = time.perf_counter() - start
+    if not results:
+        raise ValueError(f"no method could run on this model: {skipped}")
+    rows = []
+    for method, result in results.items():
+        rows += _rows_for(method, result, model, prob, seconds[method])
+    table = pd.DataFrame(
+        rows,
+        columns=["method", "parameter", "mean", "sd", "mode", "hdi_low", "hdi_high", "seconds"],
+    ).astype({c: float for c in ("mean", "sd", "mode", "hdi_low", "hdi_high", "seconds")})
+    reference = next((m for m in ("conjugate", "grid", "pymc") if m in results), None)
+    if reference is not None:
+        ref = table[table["method"] == reference].set_index("parameter")
+        ref_mean = table["parameter"].map(ref["mean"])
+        ref_sd = table["parameter"].map(ref["sd"])
+        table["mean_error"] = (table["mean"] - ref_mean) / ref_sd
+        table["mode_error"] = (table["mode"] - table["parameter"].map(ref["mode"])) / ref_sd
+    else:
+        table["mean_error"] = np.nan
+        table["mode_error"] = np.nan
+    if skipped and explicit:
+        warnings.warn(f"methods not run: {skipped}", UserWarning, stacklevel=2)
+    return Comparison(model, results, table, reference, prob, skipped)
