@@ -11,7 +11,9 @@ Examples
 
 from __future__ import annotations
 
-from . import priors, transforms
+from . import datasets, optim, plots, priors, transforms
+from .compare import Comparison, compare
+from .conjugate import ConjugatePosterior, conjugate
 from .errors import (
     BoundaryWarning,
     ConvergenceWarning,
@@ -20,6 +22,9 @@ from .errors import (
     NotConjugateError,
     SamplingWarning,
 )
+from .grid import GridPosterior, grid
+from .laplace import LaplacePosterior, NotPositiveDefiniteError, laplace
+from .map import MAPResult, map_estimate
 from .models import (
     Bernoulli,
     Binomial,
@@ -36,7 +41,21 @@ from .models import (
     Poisson,
     PoissonRegression,
 )
+from .models.perceptron import Perceptron
+from .posterior import Posterior, SamplePosterior
+from .predict import Prediction, predict
 from .priors import NormalInverseGamma
+from .pymc import (
+    PyMCCheck,
+    PyMCModel,
+    PyMCPosterior,
+    check_with_pymc,
+    model_from_pymc,
+    sample_pymc,
+    to_pymc,
+)
+
+Model.from_pymc = staticmethod(model_from_pymc)  # type: ignore[attr-defined]
 
 __version__ = "0.1.0"
 
@@ -45,24 +64,50 @@ __all__ = [
     "Binomial",
     "BoundaryWarning",
     "Categorical",
+    "Comparison",
+    "ConjugatePosterior",
     "ConvergenceWarning",
     "DivergenceError",
     "Exponential",
     "Geometric",
+    "GridPosterior",
     "GridWarning",
+    "LaplacePosterior",
     "LinearRegression",
     "LogisticRegression",
+    "MAPResult",
     "Model",
     "Multinomial",
     "NegativeBinomial",
     "Normal",
     "NormalInverseGamma",
     "NotConjugateError",
+    "NotPositiveDefiniteError",
     "Parameter",
+    "Perceptron",
     "Poisson",
     "PoissonRegression",
+    "Posterior",
+    "Prediction",
+    "PyMCCheck",
+    "PyMCModel",
+    "PyMCPosterior",
+    "SamplePosterior",
     "SamplingWarning",
     "__version__",
+    "check_with_pymc",
+    "compare",
+    "conjugate",
+    "datasets",
+    "grid",
+    "laplace",
+    "map_estimate",
+    "model_from_pymc",
+    "optim",
+    "plots",
+    "predict",
     "priors",
+    "sample_pymc",
+    "to_pymc",
     "transforms",
 ]

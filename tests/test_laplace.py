@@ -1,0 +1,264 @@
+"""bayesgd.laplace: Gaussians at the mode against closed forms, quadrature and exact evidence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import integrate, optimize, stats
+from scipy.special import expit, logit
+
+import bayesgd as bg
+from bayesgd.conjugate import conjugate
+from bayesgd.laplace import LaplacePosterior, NotPositiveDefiniteError, laplace
+from bayesgd.map import map_estimate
+
+_Y = np.array([0.3, 1.2, -0.5, 2.0, 0.9])
+
+
+def _normal_normal():
+    return bg.Normal(y=_Y, mu=stats.norm(0.5, 2.0), sigma=1.3)
+
+
+# ------------------------------------------------------------------ exact for Gaussians
+
+
+@pytest.mark.parametrize("space", ["unconstrained", "constrained"])
+def test_normal_normal_is_exact(space):
+    post = laplace(_normal_normal(), space=space)
+    prec = 1 / 2.0**2 + _Y.size / 1.3**2
+    mean = (0.5 / 2.0**2 + _Y.sum() / 1.3**2) / prec
+    assert post.mean()["mu"] == pytest.approx(mean, rel=1e-8)
+    assert post.sd()["mu"] == pytest.approx(prec**-0.5, rel=1e-8)
+    assert post.mode()["mu"] == pytest.approx(mean, rel=1e-8)
+    q = post.quantile([0.05, 0.5, 0.9])["mu"]
+    np.testing.assert_allclose(q, stats.norm(mean, prec**-0.5).ppf([0.05, 0.5, 0.9]), rtol=1e-8)
+    low, high = post.hdi(0.9)["mu"]
+    assert low == pytest.approx(stats.norm(mean, prec**-0.5).ppf(0.05), rel=1e-8)
+    assert high == pytest.approx(stats.norm(mean, prec**-0.5).ppf(0.95), rel=1e-8)
+    # the evidence: y ~ MvNormal(m0 1, sigma^2 I + s0^2 11')
+    cov = 1.3**2 * np.eye(_Y.size) + 2.0**2
+    exact = stats.multivariate_normal(np.full(_Y.size, 0.5), cov).logpdf(_Y)
+    assert post.log_evidence == pytest.approx(exact, rel=1e-8, abs=1e-8)
+    assert post.log_evidence == pytest.approx(conjugate(_normal_normal()).log_evidence, rel=1e-8)
+    assert post.method == "laplace" and post.space == space
+    assert isinstance(post, LaplacePosterior) and isinstance(post, bg.posterior.Posterior)
+
+
+def test_linear_regression_known_sigma_is_exact():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(30, 2))
+    y = X @ [1.0, -2.0] + rng.normal(0, 0.7, size=30)
+    m = bg.LinearRegression(
+        X=X, y=y, coef=stats.multivariate_normal(np.zeros(2), 4 * np.eye(2)), sigma=0.7
+    )
+    post = laplace(m)
+    prec = X.T @ X / 0.49 + np.eye(2) / 4
+    cov = np.linalg.inv(prec)
+    np.testing.assert_allclose(post.cov, cov, rtol=1e-8)
+    np.testing.assert_allclose(post.mean()["coef"], cov @ (X.T @ y / 0.49), rtol=1e-8)
+    exact = stats.multivariate_normal(np.zeros(30), 0.49 * np.eye(30) + 4 * X @ X.T).logpdf(y)
+    assert post.log_evidence == pytest.approx(exact, rel=1e-8)
+
+
+# ------------------------------------------------------------------------ constrained
+
+
+def test_constrained_beta_sd_is_the_curvature():
+    a, b, k, n = 2.0, 2.0, 7, 10  # posterior Beta(9, 5): mode 2/3
+    post = laplace(bg.Binomial(k=k, n=n, p=stats.beta(a, b)), space="constrained")
+    p = 8 / 12
+    curvature = (k + a - 1) / p**2 + (n - k + b - 1) / (1 - p) ** 2  # -d2/dp2 log density
+    assert post.mean()["p"] == pytest.approx(p, rel=1e-9)
+    assert post.mode()["p"] == pytest.approx(p, rel=1e-9)
+    assert post.sd()["p"] == pytest.approx(curvature**-0.5, rel=1e-8)
+    assert post.hessian[0, 0] == pytest.approx(curvature, rel=1e-8)
+    assert post.map_result.jacobian is False
+    # evidence: log p(D) ~ log p(D | p*) + log p(p*) + 1/2 log(2 pi / curvature)
+    approx = (
+        stats.binom.logpmf(k, n, p)
+        + stats.beta(a, b).logpdf(p)
+        + 0.5 * np.log(2 * np.pi / curvature)
+    )
+    assert post.log_evidence == pytest.approx(approx, rel=1e-10)
+
+
+def test_constrained_simplex_last_entry():
+    m = bg.Categorical(y=[0, 1, 1, 2, 2, 2, 2], p=stats.dirichlet([2.0, 2.0, 2.0]))
+    post = laplace(m, space="constrained")
+    alpha = np.array([3.0, 4.0, 6.0])
+    mode = (alpha - 1) / (alpha.sum() - 3)
+    np.testing.assert_allclose(post.mean()["p"], mode, rtol=1e-8)
+    # Hessian of -sum (alpha - 1) log p with p_3 = 1 - p_1 - p_2
+    w = (alpha - 1) / mode**2
+    H = np.diag(w[:2]) + w[2]
+    cov = np.linalg.inv(H)
+    sd = np.sqrt(np.append(np.diag(cov), cov.sum()))
+    np.testing.assert_allclose(post.sd()["p"], sd, rtol=1e-8)
+    draws = post.sample(4000, rng=1)["p"]
+    np.testing.assert_allclose(draws.sum(axis=1), 1.0, rtol=1e-12)
+    assert post.coordinate_names == ["p[0]", "p[1]"]
+
+
+# ---------------------------------------------------------------------- unconstrained
+
+
+def test_unconstrained_gamma_poisson_is_its_lognormal():
+    k = np.array([3, 5, 4, 7])
+    a, rate = 2.0, 1.5
+    m = bg.Poisson(k=k, mu=stats.gamma(a, scale=1 / rate))
+    post = laplace(m)
+    alpha, beta = a + k.sum(), rate + k.size
+    # density of u = log mu ~ exp(alpha u - beta e^u): mode log(alpha/beta), curvature alpha
+    ln = stats.lognorm(s=alpha**-0.5, scale=alpha / beta)
+    assert post.mean_vector[0] == pytest.approx(np.log(alpha / beta), rel=1e-9)
+    assert post.cov[0, 0] == pytest.approx(1 / alpha, rel=1e-8)
+    assert post.mean()["mu"] == pytest.approx(ln.mean(), rel=1e-8)
+    assert post.sd()["mu"] == pytest.approx(ln.std(), rel=1e-8)
+    np.testing.assert_allclose(
+        post.quantile([0.025, 0.5, 0.975])["mu"], ln.ppf([0.025, 0.5, 0.975]), rtol=1e-8
+    )
+    assert post.mode()["mu"] == pytest.approx(np.exp(np.log(alpha / beta) - 1 / alpha), rel=1e-8)
+    # shortest 90% interval of the lognormal, by brute force
+    width = lambda t: ln.ppf(t + 0.9) - ln.ppf(t)  # noqa: E731
+    t = optimize.minimize_scalar(
+        width, bounds=(0, 0.1), method="bounded", options={"xatol": 1e-12}
+    ).x
+    low, high = post.hdi(0.9)["mu"]
+    assert low == pytest.approx(ln.ppf(t), rel=1e-7)
+    assert high == pytest.approx(ln.ppf(t + 0.9), rel=1e-7)
+    # Laplace evidence in u: -L(u*) + 1/2 log(2 pi / alpha), L with -log|J| = -u
+    mu = alpha / beta
+    log_joint = (
+        stats.poisson.logpmf(k, mu).sum() + stats.gamma(a, scale=1 / rate).logpdf(mu) + np.log(mu)
+    )
+    assert post.log_evidence == pytest.approx(
+        log_joint + 0.5 * np.log(2 * np.pi / alpha), rel=1e-10
+    )
+    assert post.map_result.jacobian is True
+
+
+def test_unconstrained_logit_normal_against_quadrature():
+    m = bg.Binomial(k=7, n=10, p=stats.beta(2, 2))
+    post = laplace(m)
+    mu_u = post.mean_vector[0]
+    s = np.sqrt(post.cov[0, 0])
+    assert mu_u == pytest.approx(logit(9 / 14), rel=1e-9)  # Jacobian-adjusted centre
+    assert s == pytest.approx((14 * (9 / 14) * (5 / 14)) ** -0.5, rel=1e-8)
+
+    def density(p):
+        return stats.norm(mu_u, s).pdf(logit(p)) / (p * (1 - p))
+
+    mean = integrate.quad(lambda p: p * density(p), 0, 1, epsabs=1e-13)[0]
+    var = integrate.quad(lambda p: (p - mean) ** 2 * density(p), 0, 1, epsabs=1e-13)[0]
+    assert post.mean()["p"] == pytest.approx(mean, rel=1e-9)
+    assert post.sd()["p"] == pytest.approx(np.sqrt(var), rel=1e-8)
+    assert post.median()["p"] == pytest.approx(9 / 14, rel=1e-9)
+    assert post.quantile(0.1)["p"] == pytest.approx(expit(mu_u + s * stats.norm.ppf(0.1)))
+    low, high = post.hdi(0.9)["p"]
+    assert integrate.quad(density, low, high)[0] == pytest.approx(0.9, rel=1e-8)
+    assert density(low) == pytest.approx(density(high), rel=1e-6)  # equal height: shortest
+    mode = optimize.minimize_scalar(
+        lambda p: -density(p), bounds=(0.3, 0.9), method="bounded", options={"xatol": 1e-12}
+    ).x
+    assert post.mode()["p"] == pytest.approx(mode, rel=1e-7)
+
+
+def test_unconstrained_upper_bound_transform():
+    # mu ~ truncnorm with support (-inf, 2.5): u = log(2.5 - mu), a decreasing map
+    m = bg.Normal(y=_Y, mu=stats.truncnorm(-np.inf, 1.0, loc=0.5, scale=2.0), sigma=1.3)
+    post = laplace(m)
+    mu_u, s = post.mean_vector[0], np.sqrt(post.cov[0, 0])
+    q = post.quantile([0.1, 0.9])["mu"]
+    np.testing.assert_allclose(q, 2.5 - np.exp(mu_u + s * stats.norm.ppf([0.9, 0.1])), rtol=1e-10)
+    assert post.mean()["mu"] == pytest.approx(2.5 - np.exp(mu_u + s**2 / 2), rel=1e-10)
+    low, high = post.hdi(0.8)["mu"]
+    ln = stats.lognorm(s=s, scale=np.exp(mu_u))  # the law of 2.5 - mu
+    assert low < high < 2.5
+    assert ln.cdf(2.5 - low) - ln.cdf(2.5 - high) == pytest.approx(0.8, rel=1e-8)
+    assert ln.pdf(2.5 - low) == pytest.approx(ln.pdf(2.5 - high), rel=1e-6)  # shortest
+
+
+def test_unconstrained_simplex_from_draws():
+    m = bg.Categorical(y=[0, 1, 1, 2, 2, 2, 2], p=stats.dirichlet([2.0, 2.0, 2.0]))
+    post = laplace(m)
+    mean = post.mean()["p"]
+    assert mean.sum() == pytest.approx(1.0, rel=1e-12)
+    draws = post.sample(20_000, rng=3)["p"]
+    np.testing.assert_allclose(mean, draws.mean(axis=0), atol=0.005)
+    np.testing.assert_allclose(post.sd()["p"], draws.std(axis=0), rtol=0.03)
+    low, high = post.hdi(0.9)["p"]
+    assert np.all((low > 0) & (high < 1) & (low < high))
+    # deterministic: summaries use a fixed seed
+    assert np.array_equal(post.quantile(0.3)["p"], laplace(m).quantile(0.3)["p"])
+    # the pushforward mode is near the Dirichlet(3, 4, 6) mode (2, 3, 5)/10
+    np.testing.assert_allclose(post.mode()["p"], [0.2, 0.3, 0.5], atol=0.02)
+    assert post.mode()["p"].sum() == pytest.approx(1.0)
+
+
+def test_samples_and_summary():
+    m = bg.Normal(y=_Y, mu=stats.norm(0, 10), sigma=stats.halfnorm(scale=3))
+    post = laplace(m)
+    draws = post.sample((2000, 2), rng=np.random.default_rng(0))
+    assert draws["mu"].shape == (2000, 2) and draws["sigma"].shape == (2000, 2)
+    assert np.all(draws["sigma"] > 0)
+    again = post.sample((2000, 2), rng=np.random.default_rng(0))
+    assert np.array_equal(draws["mu"], again["mu"])
+    z = np.log(draws["sigma"]).reshape(-1)
+    assert z.mean() == pytest.approx(post.mean_vector[1], abs=0.05)
+    table = post.summary()
+    assert list(table.index) == ["mu", "sigma"]
+    assert {"mean", "sd", "mode", "median", "hdi_3%", "hdi_97%"} <= set(table.columns)
+    assert post.coordinate_names == ["u[mu]", "u[sigma]"]
+    assert "LaplacePosterior" in repr(post)
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def test_non_positive_definite_hessian():
+    # a saddle at the start (0, 0): zero gradient, negative curvature along b
+    def loglik(a, b):
+        a, b = np.asarray(a), np.asarray(b)
+        return -(a**2) + 1.5 * b**2 * np.exp(-(b**2))
+
+    def grad(a, b):
+        a, b = np.asarray(a), np.asarray(b)
+        return {"a": -2 * a, "b": 1.5 * np.exp(-(b**2)) * (2 * b - 2 * b**3)}
+
+    m = bg.Model(
+        priors={"a": stats.norm(0, 1), "b": stats.norm(0, 1)},
+        log_likelihood=loglik,
+        grad_log_likelihood=grad,
+    )
+    for space in ("constrained", "unconstrained"):
+        with pytest.raises(
+            NotPositiveDefiniteError, match=r"not positive definite.*along (u\[)?b"
+        ):
+            laplace(m, space=space)
+    assert issubclass(NotPositiveDefiniteError, np.linalg.LinAlgError)
+    assert issubclass(NotPositiveDefiniteError, ValueError)
+
+
+def test_argument_errors():
+    m = _normal_normal()
+    with pytest.raises(ValueError, match="space"):
+        laplace(m, space="latent")
+    with pytest.raises(TypeError, match="jacobian"):
+        laplace(m, jacobian=True)
+    fit = map_estimate(m)
+    with pytest.raises(ValueError, match="jacobian=True"):
+        laplace(m, map_result=fit)  # unconstrained needs the Jacobian-adjusted mode
+    post = laplace(m, space="constrained", map_result=fit)
+    assert post.map_result is fit
+    with pytest.raises(ValueError, match="another model"):
+        laplace(_normal_normal(), space="constrained", map_result=fit)
+    with pytest.raises(TypeError, match="map_result"):
+        laplace(m, space="constrained", map_result=fit, optimizer="bb")
+    with pytest.raises(ValueError, match="edge of the support"):
+        with pytest.warns(bg.BoundaryWarning):
+            laplace(bg.Bernoulli(y=[0, 0, 0], p=stats.beta(1, 1)), space="constrained")
+
+
+def test_map_options_pass_through():
+    post = laplace(_normal_normal(), optimizer="bb", tol=1e-12)
+    assert post.map_result.optimizer == "bb"

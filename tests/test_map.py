@@ -1,0 +1,550 @@
+"""bayesgd.map: gradient descent reaches the closed-form modes, and fails loudly when it should."""
+
+from __future__ import annotations
+
+import json
+import re
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+from scipy import optimize, stats
+from scipy.special import expit
+
+import bayesgd as bg
+from bayesgd import optim
+from bayesgd.conjugate import conjugate
+from bayesgd.errors import BoundaryWarning, ConvergenceWarning, DivergenceError
+from bayesgd.map import MAPResult, central_point, map_estimate
+from bayesgd.space import UnconstrainedSpace
+
+_RNG = np.random.default_rng(3)
+_Y = _RNG.normal(1.0, 1.5, size=25)
+
+
+def _family_cases():
+    """(name, model, closed-form joint mode) for every conjugate family."""
+    cases = []
+    y = np.array([1, 0, 1, 1, 0, 1, 1])
+    a, b = 2.0, 3.0
+    s, f = y.sum(), y.size - y.sum()
+    cases.append(
+        (
+            "beta_bernoulli",
+            bg.Bernoulli(y=y, p=stats.beta(a, b)),
+            {"p": (s + a - 1) / (s + f + a + b - 2)},
+        )
+    )
+    cases.append(
+        ("beta_binomial", bg.Binomial(k=[7, 3], n=[10, 5], p=stats.beta(2, 2)), {"p": 11 / 17})
+    )
+    k = np.array([1, 4, 2, 7])
+    cases.append(
+        (
+            "beta_geometric",
+            bg.Geometric(k=k, p=stats.beta(1.5, 1.5)),
+            {"p": (4 + 0.5) / (k.sum() + 1.0)},
+        )
+    )
+    k = np.array([4, 6, 3])
+    cases.append(
+        (
+            "beta_negbin",
+            bg.NegativeBinomial(k=k, r=3, p=stats.beta(2, 2)),
+            {"p": (9 + 1) / (9 + k.sum() + 2)},
+        )
+    )
+    k, t = np.array([2, 5, 3]), np.array([1.0, 2.0, 0.5])
+    cases.append(
+        (
+            "gamma_poisson",
+            bg.Poisson(k=k, exposure=t, mu=stats.gamma(2, scale=1)),
+            {"mu": (2 + k.sum() - 1) / (1 + t.sum())},
+        )
+    )
+    yy = np.array([0.5, 1.5, 0.2])
+    cases.append(
+        (
+            "gamma_exponential",
+            bg.Exponential(y=yy, lam=stats.gamma(2, scale=0.5)),
+            {"lam": (2 + 3 - 1) / (2 + yy.sum())},
+        )
+    )
+    m0, s0, sig = 0.5, 2.0, 1.5
+    prec = 1 / s0**2 + _Y.size / sig**2
+    cases.append(
+        (
+            "normal_known_sigma",
+            bg.Normal(y=_Y, mu=stats.norm(m0, s0), sigma=sig),
+            {"mu": (m0 / s0**2 + _Y.sum() / sig**2) / prec},
+        )
+    )
+    a0, b0, mu = 3.0, 2.0, 1.0
+    an, bn = a0 + _Y.size / 2, b0 + np.sum((_Y - mu) ** 2) / 2
+    cases.append(
+        (
+            "invgamma_sigma2",
+            bg.Normal(y=_Y, mu=mu, sigma2=stats.invgamma(a0, scale=b0)),
+            {"sigma2": bn / (an + 1)},
+        )
+    )
+    mu0, lam, a0, b0 = 0.0, 1.0, 2.0, 2.0
+    n, ybar = _Y.size, _Y.mean()
+    lam_n = lam + n
+    mu_n = (lam * mu0 + n * ybar) / lam_n
+    a_n = a0 + n / 2
+    b_n = b0 + 0.5 * (np.sum((_Y - ybar) ** 2) + lam * n * (ybar - mu0) ** 2 / lam_n)
+    cases.append(
+        (
+            "nig_joint",
+            bg.Normal(y=_Y, prior=stats.normal_inverse_gamma(mu0, lam, a0, b0)),
+            {"mu": mu_n, "sigma2": b_n / (a_n + 1.5)},
+        )
+    )
+    alpha = np.array([1.5, 2.0, 1.2, 3.0])
+    labels = np.array([0, 1, 1, 2, 2, 2, 3])
+    post = alpha + np.bincount(labels, minlength=4)
+    cases.append(
+        (
+            "dirichlet_categorical",
+            bg.Categorical(y=labels, p=stats.dirichlet(alpha)),
+            {"p": (post - 1) / (post.sum() - 4)},
+        )
+    )
+    x = np.array([[3, 1, 0], [2, 2, 1]])
+    post = 2.0 + x.sum(axis=0)
+    cases.append(
+        (
+            "dirichlet_multinomial",
+            bg.Multinomial(x=x, p=stats.dirichlet([2, 2, 2])),
+            {"p": (post - 1) / (post.sum() - 3)},
+        )
+    )
+    return cases
+
+
+CASES = _family_cases()
+CASE_IDS = [c[0] for c in CASES]
+
+
+def _assert_mode(params, expected, rtol):
+    assert set(params) == set(expected)
+    for name, value in expected.items():
+        np.testing.assert_allclose(params[name], value, rtol=rtol, atol=0, err_msg=name)
+
+
+def _lam_max(model, expected):
+    space = UnconstrainedSpace(model)
+    u = space.to_unconstrained(expected)
+    return float(np.max(np.linalg.eigvalsh(space.hessian(u))))
+
+
+# ------------------------------------------------------------------- closed-form modes
+
+
+@pytest.mark.parametrize(("name", "model", "expected"), CASES, ids=CASE_IDS)
+def test_default_optimizer_reaches_mode_to_1e8(name, model, expected):
+    fit = map_estimate(model)
+    assert fit.converged and not fit.at_boundary
+    assert fit.optimizer == optim.DEFAULT_OPTIMIZER
+    _assert_mode(fit.params, expected, 1e-8)
+    assert fit.jacobian is False
+
+
+@pytest.mark.parametrize(("name", "model", "expected"), CASES, ids=CASE_IDS)
+def test_closed_forms_agree_with_conjugate_module(name, model, expected):
+    _assert_mode(conjugate(model).mode(), expected, 1e-12)
+
+
+@pytest.mark.parametrize(
+    "opt", ["gd", "momentum", "nesterov", "adam", "backtracking", "bb", "lbfgs"]
+)
+@pytest.mark.parametrize(("name", "model", "expected"), CASES, ids=CASE_IDS)
+def test_every_optimizer_reaches_every_mode(opt, name, model, expected):
+    kwargs: dict = {"record": False}
+    if opt in ("gd", "momentum", "nesterov"):
+        # a fixed step from the curvature at the mode: 1 / largest eigenvalue of the Hessian
+        kwargs.update(lr=1.0 / _lam_max(model, expected), max_iter=20_000, tol=1e-9)
+    elif opt == "adam":
+        kwargs.update(lr=0.02, max_iter=20_000, tol=1e-9)
+    optimizer = opt
+    if opt == "backtracking":
+        # the default growth factor 2 zig-zags across the minimum (Armijo accepts steps up to
+        # ~2/curvature) and can take thousands of iterations; a gentler growth does not
+        optimizer = optim.backtracking(grow=1.2)
+    fit = map_estimate(model, optimizer=optimizer, **kwargs)
+    assert fit.converged, fit.message
+    assert fit.optimizer == opt
+    _assert_mode(fit.params, expected, 1e-6)
+
+
+def test_optimizer_object_and_lr():
+    model, expected = CASES[1][1], CASES[1][2]
+    fit = map_estimate(model, optimizer=optim.gd(lr=0.2), record=False)
+    assert fit.optimizer == "gd"
+    _assert_mode(fit.params, expected, 1e-8)
+    with pytest.raises(ValueError, match="lr"):
+        map_estimate(model, optimizer=optim.gd(lr=0.2), lr=0.1)
+
+
+# ------------------------------------------------------------------- regressions vs scipy
+
+
+def _scipy_map(neg_log_post, grad, d):
+    res = optimize.minimize(
+        neg_log_post,
+        np.zeros(d),
+        jac=grad,
+        method="L-BFGS-B",
+        options={"maxiter": 10_000, "gtol": 1e-12, "ftol": 1e-16},
+    )
+    return res.x
+
+
+def test_logistic_regression_matches_scipy():
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(300, 4)) * [1.0, 2.0, 0.5, 1.0]
+    y = (rng.random(300) < expit(0.4 + X @ [1.0, -0.5, 0.8, 0.0])).astype(int)
+
+    def nlp(w):
+        eta = w[4] + X @ w[:4]
+        return -(
+            stats.bernoulli.logpmf(y, expit(eta)).sum()
+            + stats.norm(0, 2.5).logpdf(w[:4]).sum()
+            + stats.norm(0, 5).logpdf(w[4])
+        )
+
+    def grad(w):
+        r = y - expit(w[4] + X @ w[:4])
+        return -np.append(X.T @ r - w[:4] / 2.5**2, r.sum() - w[4] / 25)
+
+    ref = _scipy_map(nlp, grad, 5)
+    fit = map_estimate(
+        bg.LogisticRegression(X=X, y=y, coef=stats.norm(0, 2.5), intercept=stats.norm(0, 5))
+    )
+    assert fit.converged
+    np.testing.assert_allclose(fit.params["coef"], ref[:4], rtol=1e-6, atol=1e-9)
+    assert fit.params["intercept"] == pytest.approx(ref[4], rel=1e-6)
+
+
+def test_poisson_regression_matches_scipy():
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(200, 3))
+    off = np.log(rng.uniform(0.5, 2.0, size=200))
+    y = rng.poisson(np.exp(0.3 + off + X @ [0.5, -0.3, 0.2]))
+
+    def nlp(w):
+        eta = w[3] + off + X @ w[:3]
+        return -(
+            stats.poisson.logpmf(y, np.exp(eta)).sum()
+            + stats.norm(0, 1).logpdf(w[:3]).sum()
+            + stats.norm(0, 5).logpdf(w[3])
+        )
+
+    def grad(w):
+        r = y - np.exp(w[3] + off + X @ w[:3])
+        return -np.append(X.T @ r - w[:3], r.sum() - w[3] / 25)
+
+    ref = _scipy_map(nlp, grad, 4)
+    fit = map_estimate(
+        bg.PoissonRegression(
+            X=X, y=y, coef=stats.norm(0, 1), intercept=stats.norm(0, 5), offset=off
+        )
+    )
+    np.testing.assert_allclose(fit.params["coef"], ref[:3], rtol=1e-6)
+    assert fit.params["intercept"] == pytest.approx(ref[3], rel=1e-6)
+
+
+# ---------------------------------------------------------------------------- Jacobian
+
+
+def test_jacobian_changes_the_mode_beta_9_5():
+    m = bg.Binomial(k=7, n=10, p=stats.beta(2, 2))  # posterior Beta(9, 5)
+    plain = map_estimate(m)
+    adjusted = map_estimate(m, jacobian=True)
+    # density of p: mode (9 - 1) / (9 + 5 - 2) = 0.6667
+    assert plain.params["p"] == pytest.approx(8 / 12, rel=1e-9)
+    # density of u = logit(p): Beta(p; 9, 5) p (1 - p) ~ p^9 (1 - p)^5: mode 9 / 14 = 0.6429
+    assert adjusted.params["p"] == pytest.approx(9 / 14, rel=1e-9)
+    assert plain.jacobian is False and adjusted.jacobian is True
+    assert "Jacobian" in adjusted.mode_kind and "Jacobian" not in plain.mode_kind
+    # and the loss reported is the objective minimised: -log p(theta|D) - log|J|
+    space = UnconstrainedSpace(m)
+    assert adjusted.loss == pytest.approx(float(space.loss(adjusted.u, jacobian=True)), rel=1e-12)
+
+
+def test_jacobian_gamma_poisson():
+    # Gamma(alpha, beta) posterior of mu; the density of log(mu) is ~ mu^alpha e^(-beta mu)
+    m = bg.Poisson(k=[2, 5, 3], mu=stats.gamma(2, scale=1))
+    alpha, beta = 12.0, 4.0
+    assert map_estimate(m, jacobian=True).params["mu"] == pytest.approx(alpha / beta, rel=1e-9)
+    assert map_estimate(m).params["mu"] == pytest.approx((alpha - 1) / beta, rel=1e-9)
+
+
+# ------------------------------------------------------------------------ loud failures
+
+
+def test_divergence_names_iteration_point_and_step():
+    m = bg.Normal(y=_RNG.normal(size=50), mu=stats.norm(0, 10), sigma=1.0)  # curvature ~ 50
+    with pytest.raises(DivergenceError) as info:
+        map_estimate(m, optimizer="gd", lr=1.0)
+    text = str(info.value)
+    assert isinstance(info.value, RuntimeError)
+    assert re.search(r"diverged at iteration \d+", text)
+    assert "Last finite point" in text and "mu=" in text
+    lr = float(re.search(r"lr=([0-9.eE+-]+)", text).group(1))
+    assert 0.1 / 50 < lr < 2.0 / 50  # from the local curvature: stable for gd
+    fit = map_estimate(m, optimizer="gd", lr=lr)
+    assert fit.converged
+
+
+def test_divergence_to_non_finite_loss():
+    m = bg.Binomial(k=7, n=10, p=stats.beta(2, 2))
+    with pytest.raises(DivergenceError, match=r"iteration \d+.*loss became inf"):
+        map_estimate(m, optimizer="gd", lr=200.0)
+
+
+def test_max_iter_warns_and_flags():
+    m = CASES[8][1]  # NIG: two parameters, a few L-BFGS steps needed
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        fit = map_estimate(m, max_iter=2)
+    assert not fit.converged and fit.iterations == 2
+    assert "max_iter" in fit.message
+
+
+def test_non_finite_start_is_invalid_input():
+    def loglik(mu):
+        mu = np.asarray(mu)
+        return np.where(mu > 1.0, -((mu - 2.0) ** 2), -np.inf)
+
+    m = bg.Model(
+        priors={"mu": stats.norm(0, 3)},
+        log_likelihood=loglik,
+        grad_log_likelihood=lambda mu: {"mu": -2.0 * (np.asarray(mu) - 2.0)},
+    )
+    with pytest.raises(ValueError, match="not finite at the starting point"):
+        map_estimate(m)  # the prior median 0 has zero likelihood
+    fit = map_estimate(m, init={"mu": 1.5})
+    # loss (mu - 2)^2 + mu^2 / 18: minimum at mu = 4 / (2 + 1/9)
+    assert fit.params["mu"] == pytest.approx(4.0 / (2.0 + 1.0 / 9.0), rel=1e-8)
+
+
+def test_argument_validation():
+    m = CASES[1][1]
+    with pytest.raises(ValueError, match="tol"):
+        map_estimate(m, tol=-1.0)
+    with pytest.raises(TypeError, match="tol"):
+        map_estimate(m, tol="small")
+    with pytest.raises(ValueError, match="max_iter"):
+        map_estimate(m, max_iter=0)
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        map_estimate(m, optimizer="sgd-ish")
+    with pytest.raises(TypeError, match="record"):
+        map_estimate(m, record="yes")
+    with pytest.raises(TypeError, match="jacobian"):
+        map_estimate(m, jacobian=None)
+    with pytest.raises(ValueError, match="starts"):
+        map_estimate(m, starts=0)
+    with pytest.raises(ValueError, match="init"):
+        map_estimate(m, init={"p": 1.5})
+    with pytest.raises(ValueError, match="init"):
+        map_estimate(m, init={"q": 0.5})
+    with pytest.raises(TypeError, match="model"):
+        map_estimate("model")
+
+
+# ------------------------------------------------------------------------------- edges
+
+
+@pytest.mark.parametrize("opt", ["lbfgs", "gd", "adam", "bb"])
+def test_boundary_mode_all_zeros(opt):
+    m = bg.Bernoulli(y=np.zeros(10, dtype=int), p=stats.beta(1, 1))
+    with pytest.warns(BoundaryWarning, match="edge of the support"):
+        fit = map_estimate(m, optimizer=opt, max_iter=500)
+    assert fit.at_boundary and fit.converged
+    assert fit.params["p"] == 0.0  # exactly on the edge
+    assert fit.boundary == ("p",)
+    assert fit.iterations < 100
+    assert fit.u[0] == -np.inf
+
+
+def test_boundary_mode_all_ones_and_rate_zero():
+    with pytest.warns(BoundaryWarning):
+        fit = map_estimate(bg.Bernoulli(y=np.ones(5, dtype=int), p=stats.beta(1, 1)))
+    assert fit.params["p"] == 1.0
+    with pytest.warns(BoundaryWarning):
+        fit = map_estimate(bg.Poisson(k=[0, 0, 0], mu=stats.gamma(1, scale=2.0)))
+    assert fit.params["mu"] == 0.0 and fit.at_boundary
+
+
+def test_boundary_on_a_face_of_the_simplex():
+    m = bg.Categorical(y=[0, 0, 2, 2, 2], p=stats.dirichlet([1, 1, 1]))
+    with pytest.warns(BoundaryWarning, match=r"p\[1\]"):
+        fit = map_estimate(m)
+    np.testing.assert_allclose(fit.params["p"], [0.4, 0.0, 0.6], rtol=1e-8, atol=0)
+    assert fit.params["p"][1] == 0.0
+    assert fit.boundary == ("p[1]",)
+
+
+def test_boundary_with_other_parameters_free():
+    # p hits 0 while the Normal mean still has to be found
+    def loglik(p, mu):
+        p, mu = np.asarray(p), np.asarray(mu)
+        return 5 * np.log1p(-p) - 0.5 * ((mu - 1.5) / 0.3) ** 2
+
+    def grad(p, mu):
+        return {"p": -5 / (1 - np.asarray(p)), "mu": -(np.asarray(mu) - 1.5) / 0.09}
+
+    m = bg.Model(
+        priors={"p": stats.uniform(0, 1), "mu": stats.norm(0, 10)},
+        log_likelihood=loglik,
+        grad_log_likelihood=grad,
+    )
+    with pytest.warns(BoundaryWarning):
+        fit = map_estimate(m)
+    assert fit.params["p"] == 0.0
+    assert fit.params["mu"] == pytest.approx(1.5 / (1 + 0.09 / 100), rel=1e-8)
+
+
+def test_interior_mode_near_the_edge_is_not_a_boundary():
+    m = bg.Binomial(k=1, n=10**6, p=stats.beta(1, 1))  # mode 1e-6, zero density at 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = map_estimate(m)
+    assert not fit.at_boundary
+    assert fit.params["p"] == pytest.approx(1e-6, rel=1e-8)
+    # with the Jacobian a flat prior and k = 0 have an interior mode: 1 / (n + 2)
+    fit = map_estimate(bg.Bernoulli(y=np.zeros(8, dtype=int), p=stats.beta(1, 1)), jacobian=True)
+    assert not fit.at_boundary
+    assert fit.params["p"] == pytest.approx(1 / 10, rel=1e-8)
+
+
+# ------------------------------------------------------------------------- the record
+
+
+def test_history_columns_and_rows():
+    X = _RNG.normal(size=(30, 2))
+    y = (_RNG.random(30) < 0.5).astype(int)
+    m = bg.LogisticRegression(X=X, y=y, coef=stats.norm(0, 1), intercept=stats.norm(0, 2))
+    fit = map_estimate(m)
+    h = fit.history
+    assert list(h.columns) == [
+        "iteration",
+        "loss",
+        "grad_norm",
+        "step_size",
+        "coef[0]",
+        "coef[1]",
+        "intercept",
+        "u[coef[0]]",
+        "u[coef[1]]",
+        "u[intercept]",
+    ]
+    assert len(h) == fit.iterations + 1
+    np.testing.assert_array_equal(h["iteration"], np.arange(fit.iterations + 1))
+    assert h["loss"].iloc[-1] == pytest.approx(fit.loss)
+    assert np.isnan(h["step_size"].iloc[0]) and (h["step_size"].iloc[1:] > 0).all()
+    assert (np.diff(h["loss"]) <= 1e-12).all()  # L-BFGS never goes up
+    assert h["coef[1]"].iloc[-1] == pytest.approx(fit.params["coef"][1])
+    # theta and u columns agree through the transforms
+    m2 = bg.Poisson(k=[2, 5], mu=stats.gamma(2))
+    h2 = map_estimate(m2).history
+    np.testing.assert_allclose(h2["mu"], np.exp(h2["u[mu]"]), rtol=1e-14)
+
+
+def test_record_false_keeps_nothing():
+    X = _RNG.normal(size=(20, 100))
+    y = (_RNG.random(20) < 0.5).astype(int)
+    m = bg.LogisticRegression(X=X, y=y, coef=stats.norm(0, 1))
+    kwargs = dict(optimizer="gd", lr=1e-4, max_iter=600, tol=1e-15)
+    with pytest.warns(ConvergenceWarning):
+        fit = map_estimate(m, record=False, **kwargs)  # warm up
+    assert fit.history is None
+    peaks = {}
+    for record in (False, True):
+        tracemalloc.start()
+        with pytest.warns(ConvergenceWarning):
+            map_estimate(m, record=record, **kwargs)
+        peaks[record] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    # 600 iterates of 100 coordinates take 480 kB; without a record nothing accumulates
+    assert peaks[True] > 480_000
+    assert peaks[False] < 150_000
+
+
+def test_result_repr_and_dict():
+    fit = map_estimate(CASES[1][1])
+    text = repr(fit)
+    assert "p" in text and "converged" in text and "lbfgs" in text
+    d = fit.to_dict()
+    json.dumps(d)
+    assert d["params"]["p"] == pytest.approx(11 / 17)
+    assert isinstance(fit, MAPResult)
+    assert fit.n_evaluations >= fit.iterations + 1
+    assert fit.grad_norm < 1e-8
+    vec = map_estimate(CASES[9][1]).to_dict()
+    assert len(vec["params"]["p"]) == 4
+
+
+def test_progress_line(capsys):
+    map_estimate(CASES[1][1], progress=True)
+    err = capsys.readouterr().err
+    assert "iter" in err and "loss" in err and "|grad|" in err and err.endswith("\n")
+
+
+# -------------------------------------------------------------------- starts and custom
+
+
+def test_starts_disagree_on_a_bimodal_posterior():
+    def loglik(mu):
+        mu = np.asarray(mu)
+        return np.logaddexp(
+            np.log(0.4) + stats.norm.logpdf(mu, -3, 0.7),
+            np.log(0.6) + stats.norm.logpdf(mu, 3, 0.7),
+        )
+
+    m = bg.Model(priors={"mu": stats.norm(0, 10)}, log_likelihood=loglik)
+    with pytest.warns(UserWarning) as record:
+        fit = map_estimate(m, starts=8, rng=1)
+    messages = [str(w.message) for w in record]
+    assert any("finite differences" in msg for msg in messages)
+    multi = [msg for msg in messages if "different modes" in msg]
+    assert len(multi) == 1 and "mode 0" in multi[0] and "mode 1" in multi[0]
+    assert fit.starts_agree is False
+    assert fit.starts["mode"].nunique() == 2 and len(fit.starts) == 8
+    assert fit.params["mu"] == pytest.approx(3.0, abs=0.05)  # the higher mode wins
+
+
+def test_starts_agree_on_a_unimodal_posterior():
+    m = CASES[8][1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = map_estimate(m, starts=4, rng=2)
+    assert fit.starts_agree is True
+    assert len(fit.starts) == 4 and fit.starts["best"].sum() == 1
+    _assert_mode(fit.params, CASES[8][2], 1e-8)
+
+
+def test_finite_difference_model_warns_and_converges():
+    y = np.array([0.3, -1.2, 2.2, 0.7])
+
+    def loglik(mu):
+        return stats.norm.logpdf(y, loc=np.asarray(mu)[..., None], scale=1.0).sum(axis=-1)
+
+    m = bg.Model(priors={"mu": stats.norm(0, 10)}, log_likelihood=loglik)
+    with pytest.warns(UserWarning, match="finite differences"):
+        fit = map_estimate(m)
+    assert fit.params["mu"] == pytest.approx(y.sum() / (4 + 0.01), rel=1e-6)
+
+
+def test_central_point_is_prior_median():
+    m = bg.Normal(y=_Y, mu=stats.norm(2, 1), sigma=stats.halfnorm(scale=3))
+    start = central_point(m)
+    assert float(start["mu"]) == 2.0
+    assert float(start["sigma"]) == pytest.approx(stats.halfnorm(scale=3).median())
+    c = central_point(CASES[9][1])
+    np.testing.assert_allclose(c["p"], np.array([1.5, 2.0, 1.2, 3.0]) / 7.7)
+    with pytest.warns(ConvergenceWarning):
+        fit = map_estimate(m, max_iter=1, record=True, init={"mu": 0.5, "sigma": 1.0})
+    assert fit.history["mu"].iloc[0] == 0.5
