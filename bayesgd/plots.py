@@ -55,7 +55,7 @@ def _axes(ax: Any) -> Any:
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots(figsize=(6, 4))
+        _, ax = plt.subplots(figsize=(6, 4), layout="constrained")
     return ax
 
 
@@ -63,7 +63,9 @@ def _axes_row(axes: Any, n: int, width: float = 4.5) -> list[Any]:
     if axes is None:
         import matplotlib.pyplot as plt
 
-        _, created = plt.subplots(1, n, figsize=(width * n, 3.6), squeeze=False)
+        _, created = plt.subplots(
+            1, n, figsize=(width * n, 3.6), squeeze=False, layout="constrained"
+        )
         return list(created[0])
     flat = list(np.ravel(axes))
     if len(flat) < n:
@@ -77,6 +79,17 @@ def _scalar_model(model: Model, what: str) -> str:
     if model.size != 1:
         raise ValueError(f"{what} needs a model with one scalar parameter, got {model.size}")
     return model.names[0]
+
+
+def _scalar_support(model: Model, name: str) -> tuple[float, float]:
+    """Support of a one-element parameter (scalar, or of shape ``(1,)``) as two floats."""
+    lo, hi = model.parameters[name].support
+    return float(np.ravel(lo)[0]), float(np.ravel(hi)[0])
+
+
+def _as_param(model: Model, name: str, x: np.ndarray) -> dict[str, np.ndarray]:
+    """``{name: x}`` with the parameter's own (one-element) shape as trailing axes."""
+    return {name: x.reshape(-1, *model.parameters[name].shape)}
 
 
 def _normalise(x: np.ndarray, logf: np.ndarray) -> np.ndarray:
@@ -94,7 +107,7 @@ def _posterior_range(model: Model, name: str, coverage: float = 1e-4) -> tuple[f
 
     post = grid(model)
     lo, hi = np.ravel(post.quantile([coverage, 1 - coverage])[name])
-    support_lo, support_hi = (float(v) for v in model.parameters[name].support)
+    support_lo, support_hi = _scalar_support(model, name)
     pad = 0.5 * (hi - lo)
     return max(support_lo, lo - pad), min(support_hi, hi + pad)
 
@@ -126,10 +139,10 @@ def plot_bayes(
     name = _scalar_model(model, "plot_bayes")
     lo, hi = bounds if bounds is not None else _posterior_range(model, name)
     x = np.linspace(lo, hi, points)
-    support_lo, support_hi = model.parameters[name].support
+    support_lo, support_hi = _scalar_support(model, name)
     x = x[(x > support_lo) & (x < support_hi)] if x[0] <= support_lo or x[-1] >= support_hi else x
-    log_prior = model.log_prior(**{name: x})
-    log_lik = model.log_likelihood(**{name: x})
+    log_prior = model.log_prior(**_as_param(model, name, x))
+    log_lik = model.log_likelihood(**_as_param(model, name, x))
     ax = _axes(ax)
     ax.plot(x, _normalise(x, log_prior), color="tab:gray", label="prior")
     ax.plot(
@@ -140,7 +153,7 @@ def plot_bayes(
         label="likelihood (normalised)",
     )
     ax.plot(x, _normalise(x, log_prior + log_lik), color="black", label="posterior")
-    ax.set_xlabel(name)
+    ax.set_xlabel(model.parameters[name].element_names()[0])
     ax.set_ylabel("density")
     ax.legend(frameon=False)
     return ax
@@ -180,17 +193,17 @@ def plot_updates(
     for m in models[1:-1]:
         a, b = _posterior_range(m, name)
         lo, hi = min(lo, a), max(hi, b)
-    support_lo, support_hi = model.parameters[name].support
+    support_lo, support_hi = _scalar_support(model, name)
     x = np.linspace(lo, hi, points)
     x = x[(x > support_lo) & (x < support_hi)] if x[0] <= support_lo or x[-1] >= support_hi else x
-    dens = [_normalise(x, m.log_density(**{name: x})) for m in models]
+    dens = [_normalise(x, m.log_density(**_as_param(m, name, x))) for m in models]
     axs = _axes_row(axes, len(updates))
     for i, ax in enumerate(axs[: len(updates)]):
         ax.plot(x, dens[i], color="tab:gray", linestyle="--", label="before")
         ax.plot(x, dens[i + 1], color="black", label="after")
         n_new = sum(np.size(v) for k, v in updates[i].items() if k in ("y", "k", "x"))
         ax.set_title(f"update {i + 1}: +{n_new} observation(s)")
-        ax.set_xlabel(name)
+        ax.set_xlabel(model.parameters[name].element_names()[0])
     axs[0].set_ylabel("density")
     axs[0].legend(frameon=False)
     return axs[: len(updates)]
@@ -212,6 +225,12 @@ def _density_of(post: Any, method: str, name: str, element: int, x: np.ndarray) 
         dist = post.dist[name]
         if hasattr(dist, "pdf") and np.shape(dist.mean()) == ():
             return dist.pdf(x)
+    if method == "laplace" and (post.space == "constrained" or param.transform.name == "identity"):
+        from scipy.stats import norm
+
+        mean = np.ravel(post.mean()[name])[element]
+        sd = np.ravel(post.sd()[name])[element]
+        return norm.pdf(x, mean, sd)
     draws = post.sample(4000, rng=0)[name].reshape(4000, -1)[:, element]
     return _kde(draws, x)
 
@@ -413,9 +432,13 @@ def plot_descent_paths(
     if not results:
         raise ValueError("results must hold at least one MAPResult")
     all_elements = [e for p in model.parameters.values() for e in p.element_names()]
-    px, py = parameters if parameters is not None else tuple(all_elements[:2])
     if len(all_elements) < 2:
         raise ValueError("plot_descent_paths needs a model with at least two scalar parameters")
+    if parameters is not None and (len(parameters) != 2 or parameters[0] == parameters[1]):
+        raise ValueError(f"parameters must name two different scalar elements, got {parameters}")
+    px, py = parameters if parameters is not None else tuple(all_elements[:2])
+    for element in (px, py):
+        _element_of(model, element)
     paths = {label: (_path(r, px), _path(r, py)) for label, r in results.items()}
     first = next(iter(results.values()))
 

@@ -1,0 +1,106 @@
+"""The ``bayesgd`` command: good arguments run; bad ones exit 2 with one line, no traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bayesgd.cli import build_model, main, parse_prior
+
+
+def _run(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    return subprocess.run(
+        [sys.executable, "-m", "bayesgd.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=600,
+    )
+
+
+def test_demo_runs_in_a_subprocess_and_writes_the_figure(tmp_path):
+    out = tmp_path / "demo.png"
+    proc = _run("demo", "--methods", "grid,map,laplace", "--output", str(out), "--seed", "3")
+    assert proc.returncode == 0, proc.stderr
+    assert "Challenger" in proc.stdout
+    assert "coef[0]: the MAP" in proc.stdout
+    assert out.stat().st_size > 10_000
+
+
+def test_compare_inline_data(tmp_path):
+    out = tmp_path / "cmp.png"
+    proc = _run(
+        "compare", "binomial", "k=7", "n=10", "p=beta(2, 2)",
+        "--methods", "conjugate,map", "--output", str(out),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "conjugate" in proc.stdout and "0.6667" in proc.stdout
+    assert out.exists()
+
+
+def test_compare_from_csv(tmp_path):
+    csv = tmp_path / "launches.csv"
+    csv.write_text("temp,damaged\n-1.2,1\n-0.4,1\n0.1,0\n0.5,0\n0.9,1\n1.3,0\n")
+    proc = _run(
+        "compare", "logistic", "X=@temp", "y=@damaged", "coef=norm(0, 2.5)",
+        "intercept=norm(0, 5)", "--csv", str(csv), "--methods", "grid,map", "--output", "",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "coef[0]" in proc.stdout and "intercept" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["compare", "binomal", "k=1", "n=2", "p=beta(1,1)"], "unknown likelihood"),
+        (["compare", "binomial", "k=1", "n=2", "p=betta(1,1)"], "no distribution 'betta'"),
+        (["compare", "binomial", "k=1", "n=2", "p=beta(__import__('os'))"], "only numbers"),
+        (["compare", "binomial", "k=5", "n=2", "p=beta(1,1)"], "k must not exceed n"),
+        (["compare", "binomial", "k=1", "n=2", "p=norm(0,1)"], "must lie in [0, 1]"),
+        (["compare", "binomial", "k=one", "n=2", "p=beta(1,1)"], "expected numbers"),
+        (["compare", "binomial", "k", "p=beta(1,1)"], "expected name=value"),
+        (["compare", "normal", "y=@x", "mu=norm(0,1)", "sigma=1"], "give --csv"),
+        (["compare", "binomial", "k=1", "n=2", "p=beta(1,1)", "--methods", "nuts"], "methods"),
+        (["compare", "binomial", "k=1", "n=2"], "Binomial"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(args, message, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("bayesgd: error: ")
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_bad_arguments_in_a_subprocess_never_print_a_traceback():
+    proc = _run("compare", "poisson", "k=-1", "mu=gamma(2)")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("bayesgd: error: k must be >= 0")
+
+
+def test_help_explains_each_command():
+    proc = _run("--help")
+    assert proc.returncode == 0 and "demo" in proc.stdout and "compare" in proc.stdout
+    proc = _run("compare", "--help")
+    assert "@column" in proc.stdout and "--methods" in proc.stdout and "--seed" in proc.stdout
+    proc = _run("demo", "--help")
+    assert "--output" in proc.stdout
+
+
+def test_argparse_errors_exit_2():
+    proc = _run("frobnicate")
+    assert proc.returncode == 2
+
+
+def test_parse_prior_and_build_model():
+    assert parse_prior("norm(loc=1, scale=2)").mean() == 1
+    model = build_model("normal", ["y=1,2,3", "mu=norm(0, 10)", "sigma=2"])
+    assert model.names == ("mu",)
+    assert model.fixed["sigma"] == 2

@@ -1,0 +1,136 @@
+"""bg.compare: every method side by side, distances from the reference, in words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import bayesgd as bg
+
+FAST = ["conjugate", "grid", "map", "laplace"]
+
+
+def _families():
+    rng = np.random.default_rng(3)
+    y = rng.normal(1.0, 2.0, size=25)
+    return {
+        "bernoulli": bg.Bernoulli(y=[1, 0, 1, 1, 0, 1], p=stats.beta(2, 2)),
+        "binomial": bg.Binomial(k=7, n=10, p=stats.beta(2, 2)),
+        "geometric": bg.Geometric(k=[2, 1, 4, 3], p=stats.beta(1, 1)),
+        "negative_binomial": bg.NegativeBinomial(k=[3, 5, 2], r=4, p=stats.beta(2, 2)),
+        "poisson": bg.Poisson(k=[2, 5, 3], exposure=[1.0, 2.0, 1.5], mu=stats.gamma(2, scale=1)),
+        "exponential": bg.Exponential(y=[0.5, 1.2, 0.3, 2.0], lam=stats.gamma(2, scale=1)),
+        "normal_known_sigma": bg.Normal(y=y, mu=stats.norm(0, 10), sigma=2.0),
+        "normal_known_mu": bg.Normal(y=y, mu=1.0, sigma2=stats.invgamma(3, scale=4)),
+        "normal_nig": bg.Normal(y=y, prior=stats.normal_inverse_gamma(0, 1, 2, 2)),
+        "categorical": bg.Categorical(y=[0, 1, 1, 2, 1], p=stats.dirichlet([2, 2, 2])),
+        "multinomial": bg.Multinomial(x=[[3, 1], [2, 4]], p=stats.dirichlet([1.5, 1.5])),
+    }
+
+
+@pytest.mark.parametrize("name", list(_families()))
+def test_compare_every_conjugate_family_agrees_with_the_exact_answer(name):
+    model = _families()[name]
+    cmp = bg.compare(model, methods=FAST)
+    assert cmp.reference == "conjugate"
+    table = cmp.table
+    exact = bg.conjugate(model)
+    assert set(table["method"]) == set(FAST)
+    # the MAP row is the exact joint mode
+    mode = exact.mode()
+    for pname, param in model.parameters.items():
+        want = np.broadcast_to(mode[pname], param.shape).reshape(-1)
+        got = table[table["method"] == "map"].set_index("parameter").loc[param.element_names()]
+        np.testing.assert_allclose(got["mode"].to_numpy(), want, rtol=1e-6, atol=1e-9)
+    # the conjugate rows are the exact summaries; the grid is close to them
+    conj = table[table["method"] == "conjugate"].set_index("parameter")
+    grid = table[table["method"] == "grid"].set_index("parameter")
+    np.testing.assert_allclose(conj["mean"], exact.summary()["mean"], rtol=1e-12)
+    np.testing.assert_allclose(grid["mean"], conj["mean"], rtol=2e-3, atol=1e-4)
+    # distances are measured in reference sds and vanish for the reference itself
+    np.testing.assert_allclose(
+        table[table["method"] == "conjugate"]["mean_error"], 0.0, atol=1e-12
+    )
+    assert np.all(np.isfinite(table["seconds"]))
+
+
+def test_map_vs_mean_answers_in_posterior_sds():
+    model = bg.Binomial(k=1, n=20, p=stats.beta(1, 1))
+    cmp = bg.compare(model, methods=["conjugate", "map"])
+    post = stats.beta(2, 20)
+    row = cmp.map_vs_mean().loc["p"]
+    assert row["map"] == pytest.approx(1 / 20, rel=1e-7)
+    assert row["posterior_mean"] == pytest.approx(post.mean(), rel=1e-12)
+    assert row["distance_sd"] == pytest.approx((1 / 20 - post.mean()) / post.std(), rel=1e-6)
+    text = cmp.explain()
+    assert "p: the MAP 0.05 lies 0.68 posterior sd below the posterior mean" in text
+
+
+def test_default_methods_skip_conjugate_when_none_exists_and_use_grid_as_reference():
+    model = bg.datasets.challenger_model()
+    cmp = bg.compare(model, methods=None, options={"pymc": {"draws": 300, "tune": 300}}, rng=1)
+    assert cmp.reference == "grid"
+    assert "conjugate" in cmp.skipped
+    assert set(cmp.table["method"]) == {"grid", "map", "laplace", "pymc"}
+    pymc = cmp.table[cmp.table["method"] == "pymc"].set_index("parameter")
+    grid = cmp.table[cmp.table["method"] == "grid"].set_index("parameter")
+    # NUTS agrees with the grid within a loose Monte Carlo band (600 draws)
+    assert np.all(np.abs(pymc["mean"] - grid["mean"]) < 0.35 * grid["sd"])
+
+
+def test_explicit_method_that_cannot_run_raises():
+    model = bg.Normal(y=[0.1, 0.4], mu=stats.norm(0, 1), sigma=stats.halfnorm(scale=2))
+    with pytest.raises(bg.NotConjugateError):
+        bg.compare(model, methods=["conjugate"])
+
+
+def test_grid_skipped_by_default_above_three_dimensions():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 4))
+    model = bg.LogisticRegression(X=X, y=(X[:, 0] > 0).astype(int), coef=stats.norm(0, 2))
+    cmp = bg.compare(model, methods=None, options={"pymc": {"draws": 500, "tune": 500}}, rng=2)
+    assert "grid" in cmp.skipped
+    assert cmp.reference == "pymc"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"methods": ["nuts"]}, ValueError),
+        ({"methods": []}, ValueError),
+        ({"prob": 1.5}, ValueError),
+        ({"options": {"sampler": {}}}, ValueError),
+    ],
+)
+def test_bad_arguments(kwargs, error):
+    model = bg.Binomial(k=3, n=10, p=stats.beta(1, 1))
+    with pytest.raises(error):
+        bg.compare(model, **kwargs)
+
+
+def test_model_type_checked():
+    with pytest.raises(TypeError, match="model"):
+        bg.compare("binomial")
+
+
+def test_reprs_and_plot(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    model = bg.Binomial(k=9, n=12, p=stats.beta(2, 2))
+    cmp = bg.compare(model, methods=FAST)
+    assert "reference: conjugate" in repr(cmp)
+    html = cmp._repr_html_()
+    assert "<table" in html and "posterior sd" in html
+    axes = cmp.plot()
+    labels = [line.get_label() for line in axes[0].get_lines()]
+    assert {"conjugate", "grid", "laplace", "MAP"} <= set(labels)
+    map_line = next(line for line in axes[0].get_lines() if line.get_label() == "MAP")
+    assert map_line.get_xdata()[0] == pytest.approx(10 / 14, rel=1e-7)
+    axes[0].figure.savefig(tmp_path / "cmp.png")
+    plt.close("all")
+    assert isinstance(cmp.table, pd.DataFrame)
