@@ -40,7 +40,13 @@ def check_prob(prob: Any, name: str = "prob") -> float:
 
 def check_probs(q: Any, name: str = "q") -> np.ndarray:
     """An array of probabilities in [0, 1] (quantile levels)."""
-    arr = np.asarray(q, dtype=float) if not isinstance(q, str) else None
+    arr = None
+    if not isinstance(q, str | bytes) and q is not None:
+        raw = np.asarray(q) if not isinstance(q, list | tuple) else None
+        try:
+            arr = np.asarray(q, dtype=float) if raw is None or raw.dtype.kind in "iuf" else None
+        except (TypeError, ValueError):
+            arr = None
     if arr is None or arr.dtype.kind not in "fiu":
         raise TypeError(f"{name} must be a number or array of numbers in [0, 1], got {q!r}")
     if not np.all(np.isfinite(arr)) or np.any((arr < 0) | (arr > 1)):

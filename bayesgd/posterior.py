@@ -16,8 +16,8 @@ Examples
 >>> m = bg.Normal(y=[0.0], mu=stats.norm(0, 1), sigma=1.0)
 >>> draws = {"mu": np.random.default_rng(0).normal(0, 0.7, size=4000)}
 >>> post = SamplePosterior(m, draws)
->>> round(post.mean()["mu"], 1)
-0.0
+>>> round(post.sd()["mu"], 1)
+0.7
 """
 
 from __future__ import annotations
@@ -212,6 +212,7 @@ class SamplePosterior(Posterior):
         self.method = method
         flat = {}
         chains = None
+        leads: list[tuple[int, ...]] = []
         for name, param in model.parameters.items():
             if name not in draws:
                 raise ValueError(f"draws has no entry for parameter {name!r}")
@@ -227,6 +228,14 @@ class SamplePosterior(Posterior):
             if lead == 2:
                 chains = arr.shape[:2]
             flat[name] = arr.reshape((-1, *param.shape))
+            leads.append(arr.shape[:lead])
+        if len(set(leads)) > 1:
+            raise ValueError(
+                "draws must hold the same number of joint draws (and chains) for every "
+                f"parameter, got leading shapes {dict(zip(model.parameters, leads, strict=True))}"
+            )
+        if len(next(iter(flat.values()))) < 2:
+            raise ValueError("draws must hold at least 2 draws per parameter")
         self.draws = flat
         self._chain_shape = chains
 

@@ -13,7 +13,7 @@ Examples
 >>> float(prior.logpdf({"p": 0.5}))  # log(1.5)
 0.4054651081081644
 >>> float(prior.grad_logpdf({"p": 0.25})["p"])  # 1/0.25 - 1/0.75
-2.6666666666666665
+2.666666666666667
 """
 
 from __future__ import annotations
@@ -178,6 +178,13 @@ def _sum_event(values: np.ndarray, ndim: int) -> np.ndarray:
     return values.sum(axis=tuple(range(values.ndim - ndim, values.ndim))) if ndim else values
 
 
+def _broadcast_or_none(*shapes: tuple[int, ...]) -> tuple[int, ...] | None:
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        return None
+
+
 class UnivariatePrior(Prior):
     """A scipy.stats univariate continuous frozen distribution, possibly batched."""
 
@@ -192,7 +199,8 @@ class UnivariatePrior(Prior):
             self.loc.shape, self.scale.shape, *(a.shape for a in self._shape_args)
         )
         arg_names = [s.strip() for s in (dist.dist.shapes or "").split(",") if s.strip()]
-        given = dict(zip((*arg_names, "loc", "scale"), (*self._shape_args, self.loc, self.scale)))
+        values = (*self._shape_args, self.loc, self.scale)
+        given = dict(zip((*arg_names, "loc", "scale"), values, strict=True))
         text = ", ".join(f"{k}={np.asarray(v).tolist()}" for k, v in given.items())
         # truncnorm's a and b may be infinite; every other parameter must be finite
         finite_needed = [k for k in given if not (self.family == "truncnorm" and k in ("a", "b"))]
@@ -210,7 +218,7 @@ class UnivariatePrior(Prior):
             )
         if shape is None:
             shape = batch
-        elif np.broadcast_shapes(batch, shape) != tuple(shape):
+        elif _broadcast_or_none(batch, tuple(shape)) != tuple(shape):
             raise ValueError(
                 f"prior for {name!r} has batch shape {batch}, which does not broadcast to the "
                 f"parameter's shape {tuple(shape)}"
@@ -256,7 +264,12 @@ class DirichletPrior(Prior):
     def __init__(self, name: str, dist: Any):
         super().__init__((name,), dist)
         self.alpha = np.asarray(dist.alpha, dtype=float)
-        if self.alpha.ndim != 1 or self.alpha.size < 2 or np.any(self.alpha <= 0):
+        if (
+            self.alpha.ndim != 1
+            or self.alpha.size < 2
+            or not np.all(np.isfinite(self.alpha))
+            or np.any(self.alpha <= 0)
+        ):
             raise ValueError(
                 f"prior for {name!r}: dirichlet alpha must be a vector of >= 2 positive numbers"
             )
@@ -288,11 +301,15 @@ class _GaussianForm:
     """Shared pieces of priors with a Gaussian ``(x - m)' P (x - m)`` term."""
 
     def _set_gaussian(self, mean: np.ndarray, cov: np.ndarray, what: str) -> None:
+        if not np.all(np.isfinite(mean)):
+            raise ValueError(f"{what}: mean must be finite, got {mean.tolist()}")
         cov = np.asarray(cov, dtype=float)
-        if cov.ndim == 0 or cov.ndim == 1:
+        if cov.ndim == 0 or (cov.ndim == 1 and cov.shape == mean.shape):
             cov = np.diag(np.broadcast_to(cov, mean.shape))
         if cov.shape != (mean.size, mean.size):
             raise ValueError(f"{what}: cov must be ({mean.size}, {mean.size}), got {cov.shape}")
+        if not np.all(np.isfinite(cov)) or not np.allclose(cov, cov.T, rtol=1e-10, atol=0.0):
+            raise ValueError(f"{what}: cov must be finite and symmetric positive definite")
         try:
             chol = np.linalg.cholesky(cov)
         except np.linalg.LinAlgError as exc:
@@ -354,8 +371,14 @@ class NIGPrior(Prior):
     def __init__(self, names: tuple[str, str], dist: Any):
         super().__init__(names, dist)
         mu, lmbda, a, b = (np.asarray(v, dtype=float) for v in dist._shapes)
-        if np.any(lmbda <= 0) or np.any(a <= 0) or np.any(b <= 0) or not np.all(np.isfinite(mu)):
-            raise ValueError("normal_inverse_gamma prior needs finite mu and positive lmbda, a, b")
+        given = {"mu": mu, "lmbda": lmbda, "a": a, "b": b}
+        bad = [k for k, v in given.items() if not np.all(np.isfinite(v))]
+        bad += [k for k in ("lmbda", "a", "b") if k not in bad and np.any(given[k] <= 0)]
+        if bad:
+            raise ValueError(
+                f"normal_inverse_gamma prior for {names}: invalid parameter(s) {', '.join(bad)}; "
+                "it needs finite mu and positive finite lmbda, a, b"
+            )
         self.mu, self.lmbda, self.a, self.b = mu, lmbda, a, b
         shape = np.broadcast_shapes(mu.shape, lmbda.shape, a.shape, b.shape)
         self.shapes = {names[0]: shape, names[1]: shape}

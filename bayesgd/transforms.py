@@ -227,12 +227,11 @@ class StickBreaking(Transform):
 
     def inverse(self, x):
         x = np.asarray(x, dtype=float)
-        remaining = 1.0 - np.concatenate(
-            [np.zeros((*x.shape[:-1], 1)), np.cumsum(x[..., :-2], axis=-1)], axis=-1
-        )
+        # logit(z_k) = log x_k - log(sum_{j>k} x_j): the tail sums keep full relative precision
+        # where 1 - cumsum(x) would cancel
+        tail = np.flip(np.cumsum(np.flip(x, axis=-1), axis=-1), axis=-1)[..., 1:]
         with np.errstate(divide="ignore", invalid="ignore"):
-            z = x[..., :-1] / remaining
-            return logit(z) + self._offset
+            return np.log(x[..., :-1]) - np.log(tail) + self._offset
 
     def log_det_jacobian(self, u):
         v = self._z(np.asarray(u, dtype=float))
@@ -246,14 +245,13 @@ class StickBreaking(Transform):
         v = self._z(np.asarray(u, dtype=float))
         z = expit(v)
         x = self.forward(u)
-        r = np.concatenate(
-            [np.ones((*v.shape[:-1], 1)), np.cumprod(1.0 - z, axis=-1)[..., :-1]], axis=-1
-        )
         gx_x = grad_x * x
         # tail[m] = sum_{k > m} grad_x[k] * x[k], for m = 0..K-2
         tail = np.flip(np.cumsum(np.flip(gx_x, axis=-1), axis=-1), axis=-1)[..., 1:]
-        grad_z = grad_x[..., :-1] * r - tail / (1.0 - z)
-        return grad_z * z * (1.0 - z)
+        # dF/du_m = z_m (1 - z_m) dF/dz_m with dx_m/dz_m = r_m = x_m / z_m and
+        # dx_k/dz_m = -x_k / (1 - z_m) for k > m; written without dividing by z or 1 - z,
+        # so that saturated components (z = 0 or 1) give finite gradients
+        return gx_x[..., :-1] * expit(-v) - z * tail
 
     def grad_log_det_jacobian(self, u):
         v = self._z(np.asarray(u, dtype=float))

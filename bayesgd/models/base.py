@@ -80,10 +80,13 @@ class Parameter:
         return self.prior.support(self.name)
 
     def element_names(self) -> list[str]:
-        """``["p"]`` for a scalar, ``["coef[0]", "coef[1]", ...]`` otherwise (ArviZ style)."""
+        """``["p"]`` for a scalar, ``["coef[0]", "coef[1]", ...]`` otherwise.
+
+        ArviZ's spelling, as in ``az.summary``: ``"W[0, 1]"`` for a matrix element.
+        """
         if not self.shape:
             return [self.name]
-        return [f"{self.name}[{','.join(map(str, idx))}]" for idx in np.ndindex(*self.shape)]
+        return [f"{self.name}[{', '.join(map(str, idx))}]" for idx in np.ndindex(*self.shape)]
 
 
 def _is_number(value: Any) -> bool:
@@ -243,7 +246,7 @@ class Model:
     def log_prior(self, **theta: Any) -> np.ndarray:
         """Log prior density, one value per batch index."""
         values, batch = self._theta(theta)
-        return self._log_prior(values, batch)
+        return _as_out(self._log_prior(values, batch))
 
     def _log_prior(self, values: Mapping[str, np.ndarray], batch: tuple[int, ...]) -> np.ndarray:
         total = np.zeros(batch)
@@ -254,7 +257,7 @@ class Model:
     def grad_log_prior(self, **theta: Any) -> dict[str, np.ndarray]:
         """Gradient of the log prior with respect to each free parameter."""
         values, batch = self._theta(theta)
-        return self._grad_log_prior(values, batch)
+        return _as_out_dict(self._grad_log_prior(values, batch))
 
     def _grad_log_prior(self, values, batch):
         grads = {}
@@ -267,12 +270,12 @@ class Model:
     def log_likelihood(self, **theta: Any) -> np.ndarray:
         """Log likelihood of all data, one value per batch index."""
         values, batch = self._theta(theta)
-        return self._checked_loglik(values, batch)
+        return _as_out(self._checked_loglik(values, batch))
 
     def grad_log_likelihood(self, **theta: Any) -> dict[str, np.ndarray]:
         """Gradient of the log likelihood with respect to each free parameter."""
         values, batch = self._theta(theta)
-        return self._grad_loglik(values, batch)
+        return _as_out_dict(self._grad_loglik(values, batch))
 
     def log_density(self, **theta: Any) -> np.ndarray:
         """Unnormalised log posterior: log prior + log likelihood.
@@ -283,7 +286,7 @@ class Model:
         lp = self._log_prior(values, batch)
         finite = np.isfinite(lp)
         if np.all(finite):
-            return lp + self._checked_loglik(values, batch)
+            return _as_out(lp + self._checked_loglik(values, batch))
         out = np.full(batch, -np.inf)
         if np.any(finite):
             sub = {
@@ -298,7 +301,7 @@ class Model:
         values, batch = self._theta(theta)
         gp = self._grad_log_prior(values, batch)
         gl = self._grad_loglik(values, batch)
-        return {n: gp[n] + gl[n] for n in self.parameters}
+        return _as_out_dict({n: gp[n] + gl[n] for n in self.parameters})
 
     def _all(self, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {**self.fixed, **values}
@@ -351,6 +354,14 @@ class Model:
             shape = self.parameters[name].shape
             x = arr.reshape((*batch, size))
             h = 1e-6 * np.maximum(1.0, np.abs(x))
+            # stay inside the support: a step past its edge evaluates the likelihood where it
+            # may be undefined (log of a negative probability) and gives a NaN gradient
+            low, high = (
+                np.broadcast_to(b, shape).reshape(size) for b in self.parameters[name].support
+            )
+            with np.errstate(invalid="ignore"):
+                room = np.minimum(x - low, high - x)
+            h = np.where(room > 0, np.minimum(h, 1e-3 * room), h)
             pert = np.broadcast_to(x, (2 * total, *batch, size)).copy()
             for j in range(size):
                 pert[offset + j, ..., j] += h[..., j]
@@ -367,6 +378,12 @@ class Model:
             g = np.moveaxis(diff, 0, -1) / (2.0 * h)
             grads[name] = g.reshape((*batch, *self.parameters[name].shape))
             offset += size
+            if np.any(np.isnan(grads[name])):
+                raise ValueError(
+                    f"the finite-difference gradient with respect to {name} is NaN: "
+                    "log_likelihood returned NaN or inf - inf next to the point; pass "
+                    "grad_log_likelihood for an exact gradient"
+                )
         return grads
 
     # ------------------------------------------------------------------ other
@@ -402,6 +419,15 @@ class Model:
         parts = [f"{n} ~ {p.prior.family}" for n, p in self.parameters.items()]
         parts += [f"{n}={np.asarray(v).tolist()}" for n, v in self.fixed.items()]
         return f"{type(self).__name__}({', '.join(parts)})"
+
+
+def _as_out(value: Any) -> np.ndarray:
+    """Public results are always writeable float ndarrays (0-d for a scalar batch)."""
+    return np.array(value, dtype=float)
+
+
+def _as_out_dict(values: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    return {name: np.array(value, dtype=float) for name, value in values.items()}
 
 
 def _check_fixed(name: str, value: Any, domain: Any) -> np.ndarray:

@@ -190,10 +190,20 @@ class NegativeBinomial(_SuccessFailure):
 
     def _stats(self, arrays):
         k = arrays["k"]
-        r = np.broadcast_to(self.r, k.shape) if not hasattr(k, "compute") else self.r
-        n = float(k.shape[0])
         failures = self._sum(k)
-        successes = np.broadcast_to(np.asarray(self.r, dtype=float) * n, failures.shape) * 1.0
+        if hasattr(k, "compute"):
+            r = self.r
+            n = float(k.shape[0])
+            successes = np.broadcast_to(np.asarray(r, dtype=float) * n, failures.shape) * 1.0
+        else:
+            try:
+                r = np.broadcast_to(np.asarray(self.r, dtype=float), k.shape)
+            except ValueError:
+                raise ValueError(
+                    f"r of shape {np.shape(self.r)} does not broadcast against the observations "
+                    f"k, arranged as {k.shape} (observations, *parameter shape)"
+                ) from None
+            successes = r.sum(axis=0)  # one r per observation is allowed
         const = self._sum(gammaln(k + r) - gammaln(k + 1) - gammaln(r))
         return {"successes": successes, "failures": failures, "const": const}
 

@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -298,7 +299,9 @@ class LinearRegression(_Regression):
         if prior is not None:
             if coef is not None or sigma is not None or sigma2 is not None:
                 raise TypeError("give either a joint prior= or coef and sigma/sigma2, not both")
-            if intercept is not None and not isinstance(intercept, int | float):
+            if intercept is not None and (
+                isinstance(intercept, bool) or not isinstance(intercept, numbers.Real)
+            ):
                 raise TypeError(
                     "with a joint prior= the intercept must be None or a fixed number; put a "
                     "column of ones in X to give it a prior"
@@ -333,7 +336,8 @@ class LinearRegression(_Regression):
     def _beta(self, v):
         coef = v["coef"]
         if self.has_intercept_column:
-            icpt = np.broadcast_to(v["intercept"], coef.shape[:-1])
+            lead = np.broadcast_shapes(coef.shape[:-1], np.shape(v["intercept"]))
+            icpt = np.broadcast_to(v["intercept"], lead)
             coef = np.concatenate(
                 [icpt[..., None], np.broadcast_to(coef, (*icpt.shape, coef.shape[-1]))], axis=-1
             )
