@@ -43,7 +43,7 @@ from .models import (
 )
 from .models.perceptron import Perceptron
 from .posterior import Posterior, SamplePosterior
-from .predict import Prediction, predict
+from .predictive import Prediction, predict
 from .priors import NormalInverseGamma
 from .pymc import (
     PyMCCheck,

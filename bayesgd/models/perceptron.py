@@ -49,6 +49,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -164,9 +165,9 @@ class Perceptron(Model):
         is shared by every element; a distribution with a batch shape that broadcasts to the
         parameter's shape gives elements their own; a dict ``{"W1": ..., "w2": ...}`` gives the
         layers separate priors. A number (or array) fixes the weights instead.
-    biases : scipy.stats frozen distribution, array_like, dict or None, default ``norm(0, 1)``
+    biases : scipy.stats frozen distribution, array_like or dict, default ``stats.norm(0, 1)``
         Prior of the biases ``b1`` (hidden,) and ``b2`` (), the same way (dict keys ``"b1"``,
-        ``"b2"``); ``None`` means a network without biases (both fixed at 0).
+        ``"b2"``); ``biases=0`` is a network without biases (both fixed at 0).
     sigma : scipy.stats frozen distribution or float
         Noise standard deviation for ``task="regression"`` (required there, refused for
         classification): a prior with positive support, or a fixed positive number.
@@ -192,7 +193,20 @@ class Perceptron(Model):
     **Symmetry.** The posterior of a neural network has many equivalent modes (permuting the
     hidden units, or flipping the signs of a tanh unit's weights, leaves ``f`` unchanged), and
     all-zero weights are a saddle point where backpropagation gives no gradient to ``W1`` and
-    ``w2``. Start an optimizer from :meth:`initial_point` (small random weights), not zeros.
+    ``w2``. Start an optimizer from :meth:`initial_point` (small random weights), not zeros;
+    :func:`bayesgd.map_estimate` does so by default.
+
+    **ReLU.** The loss of a ReLU network is piecewise smooth, and its minimum usually puts a
+    hidden unit's kink (``pre = 0``) exactly on a data point, where the loss has no gradient.
+    Gradient descent still reaches the minimal loss, but the gradient tolerance cannot be met
+    (``map_estimate`` reports ``converged=False``), and the Hessian there is not defined, so
+    :func:`bayesgd.laplace` fails (``NotPositiveDefiniteError``) or is unreliable. Use tanh for
+    Laplace; NUTS (:func:`bayesgd.sample_pymc`) works for both.
+
+    **Prediction.** :meth:`predict` with MAP parameters gives one network's answer; with a
+    posterior it averages over networks. Far from the data a ReLU MAP network extrapolates
+    its slope with certainty (probabilities of 0 or 1), while the posterior draws disagree
+    there and the predictive interval is wide.
 
     Examples
     --------
@@ -223,7 +237,7 @@ class Perceptron(Model):
         activation: str = "tanh",
         task: str = "classification",
         weights: Any = None,
-        biases: Any = "default",
+        biases: Any = None,
         sigma: Any = None,
     ):
         self.task = _check_choice(task, "task", _TASKS)
@@ -242,14 +256,14 @@ class Perceptron(Model):
             )
         if weights is None:
             weights = stats.norm(0, 1)
-        if isinstance(biases, str) and biases == "default":
+        if biases is None:
             biases = stats.norm(0, 1)
-        spec: dict[str, Any] = _split_prior(weights, "weights", _WEIGHTS)
-        for key, value in spec.items():
-            if value is None:
-                raise TypeError(f"weights[{key!r}] must be a prior or fixed values, not None")
-        no_bias = biases is None
-        spec.update(_split_prior(0.0 if no_bias else biases, "biases", _BIASES))
+        spec: dict[str, Any] = {}
+        for arg, value, keys in (("weights", weights, _WEIGHTS), ("biases", biases, _BIASES)):
+            for key, item in _split_prior(value, arg, keys).items():
+                if item is None:
+                    raise TypeError(f"{arg}[{key!r}] must be a prior or fixed values, not None")
+                spec[key] = item
         if self.task == "regression":
             spec["sigma"] = sigma
         shapes = self.shapes
@@ -273,7 +287,6 @@ class Perceptron(Model):
                     f"the prior for {name} has shape {param.shape}, but {name} must have shape "
                     f"{shapes[name]} (d={self.n_features}, hidden={self.hidden})"
                 )
-        self.has_biases = not no_bias
         self.data = {"X": X, "y": y}
 
     # ------------------------------------------------------------------ data & shapes
@@ -410,12 +423,47 @@ class Perceptron(Model):
         return {"W1": g_W1, "b1": g_b1, "w2": g_w2, "b2": g_b2}, d_h, d_pre
 
     def _chunks(self, n: int, batch: tuple[int, ...]) -> Iterator[tuple[int, int]]:
+        """Row ranges of at most ``chunk_elements / (batch size × hidden)`` rows (at least 1)."""
         per_row = max(1, int(np.prod(batch, dtype=int))) * self.hidden
         step = max(1, int(self.chunk_elements) // per_row)
         for lo in range(0, n, step):
             yield lo, min(n, lo + step)
 
+    def _by_batch(self, fn: Any, values: Mapping[str, np.ndarray], batch: tuple[int, ...]) -> Any:
+        """``fn(values, batch)``, split over the batch when one row of it exceeds the cap.
+
+        ``fn`` returns an array or a tuple/dict of arrays whose leading axes are ``batch``.
+        """
+        size = int(np.prod(batch, dtype=int))
+        if size * self.hidden <= self.chunk_elements:
+            return fn(values, batch)
+        step = max(1, int(self.chunk_elements) // self.hidden)
+        flat = {
+            n: np.broadcast_to(a, (*batch, *self.parameters[n].shape)).reshape(
+                (size, *self.parameters[n].shape)
+            )
+            for n, a in values.items()
+        }
+        parts = [
+            fn({n: a[lo : lo + step] for n, a in flat.items()}, (min(size, lo + step) - lo,))
+            for lo in range(0, size, step)
+        ]
+
+        def join(items: list[Any]) -> Any:
+            first = items[0]
+            if isinstance(first, tuple):
+                return tuple(join([it[k] for it in items]) for k in range(len(first)))
+            if isinstance(first, dict):
+                return {k: join([it[k] for it in items]) for k in first}
+            whole = np.concatenate([np.asarray(it) for it in items], axis=0)
+            return whole.reshape((*batch, *whole.shape[1:]))
+
+        return join(parts)
+
     def _loglik(self, values, batch):
+        return self._by_batch(self._loglik_rows, values, batch)
+
+    def _loglik_rows(self, values, batch):
         v = self._all(values)
         X, y = self.data["X"], self.data["y"]
         total = np.zeros(batch)
@@ -429,6 +477,9 @@ class Perceptron(Model):
 
     def _loglik_and_grad(self, values, batch) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Log likelihood and its gradient from one forward and one backward pass per chunk."""
+        return self._by_batch(self._loglik_and_grad_rows, values, batch)
+
+    def _loglik_and_grad_rows(self, values, batch):
         v = self._all(values)
         X, y = self.data["X"], self.data["y"]
         total = np.zeros(batch)
@@ -536,6 +587,9 @@ class Perceptron(Model):
         self, X: np.ndarray, values: Mapping[str, np.ndarray], batch
     ) -> np.ndarray:
         """``E[y | x, θ]`` for rows ``X`` (m, d) and each batch index: shape ``batch + (m,)``."""
+        return self._by_batch(partial(self._predictive_mean_rows, X), values, batch)
+
+    def _predictive_mean_rows(self, X, values, batch):
         v = self._all(values)
         out = np.empty((*batch, X.shape[0]))
         for lo, hi in self._chunks(X.shape[0], batch):
@@ -557,14 +611,14 @@ class Perceptron(Model):
     ) -> Any:
         """Predictions at new inputs: from a point estimate or from a posterior.
 
-        See :func:`bayesgd.predict.predict` for the full description.
+        See :func:`bayesgd.predictive.predict` for the full description.
 
         - ``model.predict(X_new, params)`` with a parameter dict (or a ``MAPResult``) returns
           an array of ``P(y = 1 | x)`` (classification) or ``E[y | x]`` (regression), one per
           row (with leading axes if the parameters carry a batch).
         - ``model.predict(X_new, posterior=post, prob=0.94, size=1000, rng=0)`` with any
           posterior that has ``.sample(size, rng=)`` returns a
-          :class:`~bayesgd.predict.Prediction` with ``mean`` (the posterior predictive
+          :class:`~bayesgd.predictive.Prediction` with ``mean`` (the posterior predictive
           probability or mean), ``low``/``high`` (an equal-tailed or HDI interval of the
           network's mean across the posterior draws) and the ``draws`` themselves.
 
@@ -577,7 +631,7 @@ class Perceptron(Model):
         >>> m.predict([[0.0]], theta).round(3)
         array([0.5])
         """
-        from ..predict import predict
+        from ..predictive import predict
 
         return predict(
             self,
