@@ -978,8 +978,10 @@ def hdi_of_grid(x: Any, density: Any, prob: float = 0.94) -> tuple[float, float]
         # above=True gives the limit from above, M(c+), which drops cells flat at level c
         full = lo_v > c if above else lo_v >= c
         part = (lo_v <= c) & (c < hi_v) if above else (lo_v < c) & (c < hi_v)
-        partial = dx * (hi_v - c) * (hi_v + c) / (2 * span)
-        return float(np.sum(cell_mass, where=full) + np.sum(partial, where=part))
+        partial = np.zeros_like(span)
+        # only cells that the level cuts: there (hi - c) <= span, so nothing overflows
+        np.divide(dx * (hi_v - c) * (hi_v + c), 2 * span, out=partial, where=part)
+        return float(np.sum(cell_mass, where=full) + np.sum(partial))
 
     v = np.unique(np.concatenate([d, [0.0]]))  # ascending distinct values, v[0] == 0
     if mass_at(v[-1]) >= target:  # a plateau at the maximum holds enough
