@@ -231,8 +231,9 @@ def _density_of(post: Any, method: str, name: str, element: int, x: np.ndarray) 
         mean = np.ravel(post.mean()[name])[element]
         sd = np.ravel(post.sd()[name])[element]
         return norm.pdf(x, mean, sd)
-    draws = post.sample(4000, rng=0)[name].reshape(4000, -1)[:, element]
-    return _kde(draws, x)
+    # the draws themselves when the posterior is made of draws (NUTS), else 4000 fresh ones
+    draws = post.draws[name] if hasattr(post, "draws") else post.sample(4000, rng=0)[name]
+    return _kde(np.asarray(draws).reshape(len(draws), -1)[:, element], x)
 
 
 def plot_comparison(
