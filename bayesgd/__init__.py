@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from . import datasets, optim, plots, priors, transforms
 from .compare import Comparison, compare
-from .conjugate import ConjugatePosterior, conjugate
+from .conjugate import ConjugatePosterior, conjugate, is_conjugate
 from .errors import (
     BoundaryWarning,
     ConvergenceWarning,
@@ -100,6 +100,7 @@ __all__ = [
     "conjugate",
     "datasets",
     "grid",
+    "is_conjugate",
     "laplace",
     "map_estimate",
     "model_from_pymc",

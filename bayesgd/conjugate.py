@@ -62,6 +62,7 @@ __all__ = [
     "betageom",
     "betanbinom_real",
     "conjugate",
+    "is_conjugate",
 ]
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
@@ -1195,6 +1196,25 @@ def _gaussian_regression_prior(model: Model) -> tuple[np.ndarray, np.ndarray, fl
     P0 = block_diag(*blocks_p)
     _, log_det = np.linalg.slogdet(P0)
     return m0, P0, float(log_det)
+
+
+def is_conjugate(model: Model) -> bool:
+    """Whether :func:`conjugate` has a closed form for ``model``.
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> import bayesgd as bg
+    >>> bg.is_conjugate(bg.Binomial(k=3, n=5, p=stats.beta(1, 1)))
+    True
+    >>> bg.is_conjugate(bg.Binomial(k=3, n=5, p=stats.uniform(0.1, 0.5)))
+    False
+    """
+    try:
+        conjugate(model)
+    except NotConjugateError:
+        return False
+    return True
 
 
 def conjugate(model: Model) -> ConjugatePosterior:

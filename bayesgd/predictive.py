@@ -211,9 +211,10 @@ def predict(
     values = _posterior_draws(model, posterior, size, gen)
     draws = model._predictive_mean(X, values, (size,))
     if noise:
+        scales = {**model.fixed, **values}
         sigma = (
-            values["sigma"] if "sigma" in values else np.full(size, float(model.fixed["sigma"]))
-        )
+            np.sqrt(scales["sigma2"]) if "sigma2" in scales else np.asarray(scales["sigma"])
+        ) * np.ones(size)
         draws = draws + sigma[:, None] * gen.standard_normal(draws.shape)
     if not np.all(np.isfinite(draws)):
         raise ValueError("the posterior draws give non-finite predictions")

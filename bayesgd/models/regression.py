@@ -102,6 +102,47 @@ class _Regression(Model):
     def __repr__(self) -> str:
         return f"{super().__repr__()[:-1]}; n={self.n_obs}, d={self.n_features})"
 
+    # prediction hooks (see bayesgd.predictive) ---------------------------------------------
+    def _check_X(self, X: Any, name: str = "X_new") -> np.ndarray:
+        """New inputs: a 2-D array with the training data's number of columns."""
+        X = np.asarray(check_real(name, X), dtype=float)
+        if X.ndim == 1 and self.n_features == 1:
+            X = X[:, None]
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise ValueError(
+                f"{name} must be a 2-D array with {self.n_features} column(s), got shape {X.shape}"
+            )
+        return X
+
+    def _inverse_link(self, eta: np.ndarray) -> np.ndarray:
+        return eta
+
+    def _predictive_mean(self, X: np.ndarray, values: Any, batch: tuple[int, ...]) -> np.ndarray:
+        """``E[y | x, θ]`` for rows ``X`` (m, d) at each batch index: shape ``batch + (m,)``."""
+        v = self._all(values)
+        coef = np.broadcast_to(v["coef"], (*batch, self.n_features))
+        intercept = np.asarray(v.get("intercept", 0.0), dtype=float)
+        return self._inverse_link(coef @ X.T + intercept[..., None])
+
+    def predict(self, X_new: Any, params: Any = None, **kwargs: Any) -> Any:
+        """Predictions at new inputs from parameter values (or a MAPResult) or a posterior.
+
+        ``E[y | x]``: a probability (logistic), a mean count (Poisson, without offset) or a mean
+        (linear). See :func:`bayesgd.predictive.predict` for the options.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from scipy import stats
+        >>> import bayesgd as bg
+        >>> m = bg.LogisticRegression(X=[[0.0], [1.0]], y=[0, 1], coef=stats.norm(0, 1))
+        >>> m.predict([[0.0], [2.0]], {"coef": np.array([1.0])}).round(3)
+        array([0.5  , 0.881])
+        """
+        from ..predictive import predict
+
+        return predict(self, X_new, params, **kwargs)
+
 
 class _GLM(_Regression):
     """Generalised linear models without sufficient statistics: data are chunked."""
@@ -180,6 +221,10 @@ class LogisticRegression(_GLM):
     """
 
     likelihood = "logistic"
+    task = "classification"
+
+    def _inverse_link(self, eta):
+        return expit(eta)
 
     def __init__(self, *, X: Any, y: Any, coef: Any, intercept: Any = None):
         self._setup_regression(X, y, {"coef": coef, "intercept": intercept})
@@ -218,6 +263,10 @@ class PoissonRegression(_GLM):
     """
 
     likelihood = "poisson_regression"
+    task = "counts"
+
+    def _inverse_link(self, eta):
+        return np.exp(eta)
 
     def __init__(self, *, X: Any, y: Any, coef: Any, intercept: Any = None, offset: Any = None):
         self._setup_regression(X, y, {"coef": coef, "intercept": intercept}, offset=offset)
@@ -283,6 +332,7 @@ class LinearRegression(_Regression):
     """
 
     likelihood = "linear"
+    task = "regression"
     extra_domains = {"sigma": POSITIVE, "sigma2": POSITIVE}
 
     def __init__(
