@@ -58,27 +58,47 @@ non-finite step without complaint; detecting that, and raising, is the driver's 
 
 Optimizers and defaults (``lr=None`` in :func:`get_optimizer`)
 -------------------------------------------------------------
-==============  =========================================================  =================
-name            rule                                                       default ``lr``
-==============  =========================================================  =================
-``gd``          ``theta <- theta - lr * grad``, fixed step (the seed rule)  ``1e-2``
-``momentum``    heavy ball, ``v <- beta v - lr grad``                      ``1e-2``
-``nesterov``    Nesterov look-ahead momentum                               ``1e-2``
-``adam``        Adam with bias correction                                  ``1e-1``
-``backtracking`` Armijo backtracking along ``-grad``, grown each iteration   ``1.0`` (first trial)
-``bb``          Barzilai–Borwein (alternating BB1/BB2), Zhang–Hager         automatic
-                non-monotone line search, diagonal preconditioner
-``lbfgs``       L-BFGS, diagonally scaled (Gilbert–Lemaréchal), Wolfe      automatic
-                line search, pairs with ``s'y <= 0`` skipped
-==============  =========================================================  =================
+================  =======================================================  ==================
+name              rule                                                     default ``lr``
+================  =======================================================  ==================
+``gd``            ``theta <- theta - lr * grad``, fixed (the seed rule)    ``1e-2``
+``momentum``      heavy ball, ``v <- beta v - lr grad``, step ``v``        ``1e-2``
+``nesterov``      Nesterov, step ``beta v - lr grad``                      ``1e-2``
+``adam``          Adam with bias correction                                ``1e-1``
+``backtracking``  Armijo backtracking along ``-grad``                      ``1.0`` (1st trial)
+``bb``            Barzilai–Borwein (BB1/BB2 alternating), Zhang–Hager      automatic
+                  non-monotone line search, diagonal preconditioner
+``lbfgs``         L-BFGS with a diagonal initial matrix, weak Wolfe line   automatic
+                  search, curvature pairs with ``s'y <= 0`` skipped
+================  =======================================================  ==================
 
-:data:`DEFAULT_OPTIMIZER` is ``"lbfgs"``. Measured on a logistic regression (n = 100,000,
-d = 20 features on scales ``10**U(-2, 2)`` plus an intercept, N(0, 2.5²) prior, BLAS on one
-thread; script kept by the benchmarks), reaching the optimum to 1e-6 relative took ``lbfgs``
-about 70 evaluations of the objective, against 480 for ``scipy.optimize.minimize(method=
-"L-BFGS-B", jac=True)`` with ``maxcor=30`` and over 7,000 with scipy's default options (which
-stop before 1e-6); ``bb`` needed a few hundred, ``backtracking`` and the fixed-step rules did not
-get there in 10,000. See the module's tests for the numbers this claim is held to.
+``lr`` is the fixed step of the first four; for the line searches it is only the first trial
+step (``None``: chosen from the gradient, then corrected by the search).
+
+:data:`DEFAULT_OPTIMIZER` is ``"lbfgs"``, chosen by measurement. On a logistic regression
+with n = 100,000, 20 features scaled by ``10**U(-2, 2)`` plus an intercept, a N(0, 2.5²) prior
+(condition number ~1e7), started at zero, BLAS on one thread, four data sets, the same
+value-and-gradient function for all (evaluations dominate: ~5 ms each), reaching the optimum to
+1e-6 relative took:
+
+=======================================================  ===================  =============
+method                                                   evaluations          CPU seconds
+=======================================================  ===================  =============
+``lbfgs()`` (the default)                                29, 34, 58, 70       0.14 – 0.32
+``lbfgs(memory=10)``                                     32, 35, 63, 88       0.16 – 0.41
+``bb()``                                                 65, 81, 322, 874     0.31 – 4.4
+scipy L-BFGS-B, default options                          stops after 831 –    3.9 – 42
+                                                         7,751, 3e-3 to 0.16
+                                                         away from the optimum
+scipy L-BFGS-B, tolerances off, stopped at 1e-6          not within 6,000     > 30
+scipy L-BFGS-B, ``maxcor=50``, stopped at 1e-6           229, 274, 283,       1.2 – 1.5
+                                                         stalls at 1.4e-5
+=======================================================  ===================  =============
+
+The gain is the diagonal initial matrix (without it ``lbfgs`` behaves like L-BFGS-B), the
+approximate-Wolfe acceptance near the optimum and one evaluation per accepted unit step.
+``backtracking`` and the fixed-step rules are far slower on such problems; they are there to be
+compared, not to be the default.
 
 Examples
 --------
@@ -948,7 +968,7 @@ def bb(
         if not (math.isfinite(alpha) and alpha > 0.0):
             alpha = state.lr if state.lr is not None else 1.0 / float(np.max(np.abs(g)))
         alpha = min(max(alpha, 1e-30), 1e30)
-        direction = -g if diag is None or pair is None else -g / diag
+        direction = -g if diag is None else -g / diag
         dphi0 = float(g @ direction)
         ref = f0 if state.ref_value is None else max(state.ref_value, f0)
         trial, n = _backtrack(
