@@ -1,4 +1,4 @@
-"""The ``bayesgd`` command: compare MAP and posterior from a shell.
+r"""The ``bayesgd`` command: compare MAP and posterior from a shell.
 
 ``bayesgd demo`` runs :func:`bayesgd.compare` on the Challenger O-ring data shipped with the
 package, prints the table and writes the comparison figure to a PNG. ``bayesgd compare`` does
@@ -22,6 +22,7 @@ import argparse
 import ast
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -157,11 +158,20 @@ def _run(model: Any, args: argparse.Namespace, title: str) -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
+        path = Path(args.output)
+        if not path.suffix:
+            path = path.with_suffix(".png")
         result = cmp.plot()
         fig = result.figure if hasattr(result, "figure") else np.ravel(result)[0].figure
-        fig.savefig(args.output, dpi=120, bbox_inches="tight")
-        plt.close(fig)
-        print(f"figure written to {args.output}")
+        try:
+            fig.savefig(path, dpi=120, bbox_inches="tight")
+        except OSError as exc:
+            raise UsageError(
+                f"--output: cannot write {str(path)!r}: {exc.strerror or exc}"
+            ) from None
+        finally:
+            plt.close(fig)
+        print(f"figure written to {path}")
     return 0
 
 
@@ -205,7 +215,13 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bayesgd`` command; returns the exit status."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # name=value words given after an option such as --csv
+        if args.command != "compare" or any(w.startswith("-") or "=" not in w for w in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.assignments += extra
+    if args.seed < 0:
+        parser.error(f"--seed must be a non-negative integer, got {args.seed}")
     try:
         if args.command == "demo":
             from .datasets import challenger_model
@@ -219,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         model = build_model(args.likelihood, args.assignments, args.csv)
         return _run(model, args, f"{args.likelihood} model: {model!r}")
     except (UsageError, ValueError, TypeError) as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"bayesgd: error: {message}", file=sys.stderr)
         return 2
 

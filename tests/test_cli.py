@@ -104,3 +104,51 @@ def test_parse_prior_and_build_model():
     model = build_model("normal", ["y=1,2,3", "mu=norm(0, 10)", "sigma=2"])
     assert model.names == ("mu",)
     assert model.fixed["sigma"] == 2
+
+
+def test_assignments_after_an_option_as_in_the_help_examples(tmp_path, capsys):
+    csv = tmp_path / "newcomb.csv"
+    csv.write_text("deviation\n28\n26\n33\n24\n34\n27\n16\n40\n29\n22\n")
+    status = main(
+        [
+            "compare", "normal", "y=@deviation", "--csv", str(csv), "mu=norm(25, 10)",
+            "sigma=halfnorm(scale=20)", "--methods", "map", "--output", "",
+        ]
+    )  # fmt: skip
+    assert status == 0
+    assert "sigma" in capsys.readouterr().out
+
+
+def test_unwritable_output_is_a_usage_error(capsys):
+    status = main(
+        [
+            "compare", "normal", "y=1,2,3", "mu=norm(0,10)", "sigma=1",
+            "--methods", "conjugate", "--output", "/nonexistent_dir/x.png",
+        ]
+    )  # fmt: skip
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.startswith("bayesgd: error: --output: cannot write")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_output_without_suffix_gets_png_and_says_so(tmp_path, capsys):
+    target = tmp_path / "figure"
+    args = ["compare", "binomial", "k=3", "n=9", "p=beta(1, 1)", "--methods", "conjugate"]
+    assert main([*args, "--output", str(target)]) == 0
+    assert (tmp_path / "figure.png").exists()
+    assert f"figure written to {target}.png" in capsys.readouterr().out
+
+
+def test_negative_seed_is_refused():
+    with pytest.raises(SystemExit) as info:
+        main(["demo", "--seed", "-1"])
+    assert info.value.code == 2
+
+
+def test_multi_line_errors_are_joined_on_one_line(capsys):
+    args = ["compare", "normal", "y=1,2", "mu=norm(0,1)", "sigma=halfnorm(1)"]
+    assert main([*args, "--methods", "conjugate"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "conjugate pairs" in err.lower() or "Beta" in err or "beta" in err

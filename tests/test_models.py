@@ -1079,3 +1079,27 @@ def test_finite_difference_gradient_stays_inside_the_support():
     with pytest.raises(ValueError, match=r"finite-difference gradient with respect to p is NaN"):
         with np.errstate(all="ignore"):
             m.grad_log_likelihood(p=0.0)
+
+
+def test_custom_gradient_with_wrong_keys_or_shape_names_grad_log_likelihood():
+    import re
+
+    y = np.array([0.3, -0.2])
+
+    def loglik(mu):
+        return stats.norm.logpdf(y, np.asarray(mu)[..., None]).sum(axis=-1)
+
+    wrong_key = bg.Model(
+        priors={"mu": stats.norm(0, 1)},
+        log_likelihood=loglik,
+        grad_log_likelihood=lambda mu: {"m": np.sum(y - np.asarray(mu)[..., None], axis=-1)},
+    )
+    with pytest.raises(ValueError, match=re.escape("grad_log_likelihood must return a dict")):
+        wrong_key.grad_log_likelihood(mu=0.1)
+    wrong_shape = bg.Model(
+        priors={"mu": stats.norm(0, 1)},
+        log_likelihood=loglik,
+        grad_log_likelihood=lambda mu: {"mu": np.ones(3)},
+    )
+    with pytest.raises(ValueError, match="grad_log_likelihood returned shape"):
+        wrong_shape.grad_log_likelihood(mu=0.1)

@@ -330,15 +330,23 @@ class Model:
     def _grad_loglik(self, values, batch) -> dict[str, np.ndarray]:
         if self._user_grad is not None:
             grads = self._user_grad(**self._all(values))
-            if not isinstance(grads, Mapping) or set(grads) < set(self.parameters):
+            if not isinstance(grads, Mapping) or not set(self.parameters) <= set(grads):
+                got = sorted(grads) if isinstance(grads, Mapping) else type(grads).__name__
                 raise ValueError(
                     "grad_log_likelihood must return a dict with a gradient for each of "
-                    f"{list(self.parameters)}"
+                    f"{list(self.parameters)}, got {got}"
                 )
-            return {
-                n: np.broadcast_to(np.asarray(grads[n], dtype=float), (*batch, *p.shape))
-                for n, p in self.parameters.items()
-            }
+            out = {}
+            for n, p in self.parameters.items():
+                g = np.asarray(grads[n], dtype=float)
+                try:
+                    out[n] = np.broadcast_to(g, (*batch, *p.shape))
+                except ValueError:
+                    raise ValueError(
+                        f"grad_log_likelihood returned shape {g.shape} for {n!r}; expected "
+                        f"{(*batch, *p.shape)} (batch shape + the parameter's shape)"
+                    ) from None
+            return out
         return self._finite_difference_grad(values, batch)
 
     def _finite_difference_grad(self, values, batch) -> dict[str, np.ndarray]:
