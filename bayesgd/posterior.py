@@ -137,6 +137,17 @@ class Posterior:
         draws = self._sample(shape, as_rng(rng))
         return {name: np.asarray(draws[name], dtype=float) for name in self.names}
 
+    def predict(self, X_new: Any, **kwargs: Any) -> Any:
+        """Posterior predictive at new inputs, for models that predict (regressions, Perceptron).
+
+        ``E[y | x, D]`` averaged over posterior draws, with an interval; see
+        :func:`bayesgd.predictive.predict` for the options (``prob``, ``size``, ``interval``,
+        ``noise``, ``rng``).
+        """
+        from .predictive import predict
+
+        return predict(self.model, X_new, posterior=self, **kwargs)
+
     @property
     def log_evidence(self) -> float:
         """Log marginal likelihood ``log p(D)``, where the method can give it."""

@@ -189,6 +189,17 @@ def predict(
     >>> predict(m, [[0.0], [100.0]], theta).round(3)
     array([0.5  , 0.881])
     """
+    if not hasattr(model, "_predictive_mean") and hasattr(
+        getattr(model, "model", None), "_check_X"
+    ):
+        # a posterior or a MAPResult in first place: predict from it with its own model
+        source, model = model, model.model
+        if params is not None or posterior is not None:
+            raise TypeError("give either a model with params/posterior=, or a result alone")
+        if isinstance(getattr(source, "params", None), Mapping):
+            params = source
+        else:
+            posterior = source
     if not (hasattr(model, "_predictive_mean") and hasattr(model, "_check_X")):
         raise TypeError(f"{type(model).__name__} does not support predict()")
     X = model._check_X(X_new, "X_new")

@@ -64,3 +64,19 @@ def test_prediction_from_samples_and_bad_inputs():
         m.predict([[1.0, 2.0]])
     with pytest.raises(ValueError, match="noise"):
         m.predict([[1.0, 2.0]], posterior=post, noise=True)
+
+
+def test_predict_from_any_posterior_or_map_result_directly():
+    y = (X[:, 0] > 0).astype(int)
+    m = bg.LogisticRegression(X=X, y=y, coef=stats.norm(0, 1), intercept=stats.norm(0, 1))
+    lap = bg.laplace(m)
+    x_new = [[0.5, -1.0]]
+    a = lap.predict(x_new, size=500, rng=4)
+    b = bg.predict(lap, x_new, size=500, rng=4)
+    c = bg.predict(m, x_new, posterior=lap, size=500, rng=4)
+    np.testing.assert_array_equal(a.draws, c.draws)
+    np.testing.assert_array_equal(b.draws, c.draws)
+    fit = bg.map_estimate(m)
+    np.testing.assert_array_equal(bg.predict(fit, x_new), m.predict(x_new, fit))
+    with pytest.raises(TypeError, match="either"):
+        bg.predict(lap, x_new, posterior=lap)
