@@ -64,6 +64,7 @@ class Comparison:
     reference: str | None
     prob: float
     skipped: dict[str, str] = field(default_factory=dict)
+    predictions: pd.DataFrame | None = None
 
     def map_vs_mean(self) -> pd.DataFrame:
         """Per parameter: the MAP, the posterior mean and sd, and their distance in sds."""
@@ -93,6 +94,17 @@ class Comparison:
                     f"{row['posterior_mean']:.4g} "
                     f"(reference: {self.reference})."
                 )
+        if self.predictions is not None:
+            p = self.predictions.pivot(index="row", columns="method", values="mean")
+            if "map" in p.columns:
+                others = [c for c in p.columns if c != "map"]
+                if others:
+                    gap = (p[others].sub(p["map"], axis=0)).abs().max(axis=1)
+                    worst = int(gap.idxmax())
+                    lines.append(
+                        f"predictions: the largest gap between the MAP plug-in and a posterior "
+                        f"predictive mean is {gap.max():.3g} (input row {worst})."
+                    )
         for method, why in self.skipped.items():
             lines.append(f"{method} not run: {why}")
         return "\n".join(lines)
@@ -176,6 +188,27 @@ def _runners(
     }
 
 
+def _predictions(
+    model: Model, results: Mapping[str, Any], X_new: Any, prob: float, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Predictive mean and interval at ``X_new`` for every method, in one tidy table."""
+    from .predictive import predict
+
+    rows = []
+    for method, result in results.items():
+        if method == "map":
+            mean = predict(model, X_new, result)
+            low = high = np.full_like(mean, np.nan)
+        else:
+            pred = predict(model, X_new, posterior=result, prob=prob, rng=rng)
+            mean, low, high = pred.mean, pred.low, pred.high
+        for i in range(len(mean)):
+            rows.append(
+                {"method": method, "row": i, "mean": mean[i], "low": low[i], "high": high[i]}
+            )
+    return pd.DataFrame(rows, columns=["method", "row", "mean", "low", "high"])
+
+
 def compare(
     model: Model,
     methods: Sequence[str] | None = None,
@@ -183,6 +216,7 @@ def compare(
     prob: float = 0.94,
     rng: Any = None,
     options: Mapping[str, Mapping[str, Any]] | None = None,
+    X_new: Any = None,
 ) -> Comparison:
     """Run every method that applies to ``model`` and put the answers side by side.
 
@@ -201,6 +235,12 @@ def compare(
         Seeds PyMC (and any other random method).
     options : dict, optional
         Per-method keyword arguments, e.g. ``{"grid": {"points": 501}, "pymc": {"draws": 500}}``.
+    X_new : array_like, optional
+        New inputs for models that predict (regressions, :class:`bayesgd.Perceptron`): the
+        comparison then also holds ``predictions``, each method's predictive mean and interval
+        at every row. For a Perceptron, whose weights are not identifiable (hidden units can be
+        permuted or flip sign), predictions are what should be compared; they default to the
+        training inputs.
 
     Returns
     -------
@@ -283,4 +323,11 @@ def compare(
         table["mode_error"] = np.nan
     if skipped and explicit:
         warnings.warn(f"methods not run: {skipped}", UserWarning, stacklevel=2)
-    return Comparison(model, results, table, reference, prob, skipped)
+    if X_new is None and model.likelihood == "perceptron":
+        X_new = model.data["X"]
+    predictions = None
+    if X_new is not None:
+        if not hasattr(model, "_predictive_mean"):
+            raise TypeError(f"X_new is given but {type(model).__name__} does not predict")
+        predictions = _predictions(model, results, X_new, prob, generator)
+    return Comparison(model, results, table, reference, prob, skipped, predictions)

@@ -134,3 +134,52 @@ def test_reprs_and_plot(tmp_path):
     axes[0].figure.savefig(tmp_path / "cmp.png")
     plt.close("all")
     assert isinstance(cmp.table, pd.DataFrame)
+
+
+def test_compare_regressions_with_predictions():
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(60, 2))
+    y = X @ [1.0, -0.5] + 0.3 + rng.normal(size=60)
+    prior = bg.NormalInverseGamma(mean=[0.0, 0.0, 0.0], cov=10.0, a=2.0, b=2.0)
+    Xa = np.column_stack([np.ones(60), X])
+    lin = bg.LinearRegression(X=Xa, y=y, prior=prior)
+    x_new = np.array([[1.0, 0.0, 0.0], [1.0, 3.0, -3.0]])
+    cmp = bg.compare(lin, methods=["conjugate", "map", "laplace"], X_new=x_new, rng=0)
+    exact = bg.conjugate(lin)
+    conj = cmp.table[cmp.table["method"] == "conjugate"].set_index("parameter")
+    np.testing.assert_allclose(conj.loc[["coef[0]", "coef[1]", "coef[2]"], "mean"],
+                               exact.mean()["coef"], rtol=1e-12)  # fmt: skip
+    pred = cmp.predictions.set_index(["method", "row"])
+    np.testing.assert_allclose(
+        pred.loc["map", "mean"].to_numpy(), x_new @ cmp.results["map"].params["coef"], rtol=1e-12
+    )
+    # the conjugate predictive mean is x' E[coef] up to Monte Carlo error of 1000 draws
+    sd = np.sqrt(np.einsum("ij,jk,ik->i", x_new, exact.dist["coef"].shape, x_new))
+    assert np.all(np.abs(pred.loc["conjugate", "mean"].to_numpy() - x_new @ exact.mean()["coef"])
+                  < 5 * sd / np.sqrt(1000))  # fmt: skip
+    assert "predictions:" in cmp.explain()
+
+    counts = rng.poisson(np.exp(0.2 + X @ [0.3, -0.2]))
+    pois = bg.PoissonRegression(X=X, y=counts, coef=stats.norm(0, 1), intercept=stats.norm(0, 1))
+    cmp = bg.compare(pois, methods=["grid", "map", "laplace"], options={"grid": {"points": 45}})
+    assert cmp.reference == "grid"
+    grid = cmp.table[cmp.table["method"] == "grid"].set_index("parameter")
+    lap = cmp.table[cmp.table["method"] == "laplace"].set_index("parameter")
+    assert np.all(np.abs(grid["mean"] - lap["mean"]) < 0.2 * grid["sd"])
+
+
+def test_compare_perceptron_compares_predictions_on_the_training_inputs():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(30, 1))
+    y = (X[:, 0] + 0.5 * rng.normal(size=30) > 0).astype(int)
+    net = bg.Perceptron(X, y, hidden=2)
+    cmp = bg.compare(net, methods=["map", "laplace"], rng=0)
+    assert cmp.reference is None
+    assert set(cmp.predictions["method"]) == {"map", "laplace"}
+    assert len(cmp.predictions) == 2 * 30
+    mp = cmp.predictions[cmp.predictions["method"] == "map"]["mean"].to_numpy()
+    np.testing.assert_allclose(mp, net.predict(X, cmp.results["map"]), rtol=1e-12)
+    lap = cmp.predictions[cmp.predictions["method"] == "laplace"]
+    assert np.all((lap["low"] <= lap["mean"]) & (lap["mean"] <= lap["high"]))
+    with pytest.raises(TypeError, match="does not predict"):
+        bg.compare(bg.Binomial(k=1, n=3, p=stats.beta(1, 1)), methods=["map"], X_new=[[0.0]])
