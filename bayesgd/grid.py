@@ -22,7 +22,12 @@ shrink-only phase trims each axis to the points that leave at most ``1e-10`` of 
 mass outside (estimated from coarse cells, interpolated in log mass, plus half a coarse cell;
 up to ``1e-7`` for heavy-tailed posteriors that would otherwise get fewer than four grid
 spacings per sd). Support boundaries holding mass (``k = 0`` successes under a flat prior) are
-kept. Should the full grid still find more than ``1e-6`` of the mass in an outermost cell at
+kept. Axes on a half-line (a scale, a rate, a variance) are searched in log coordinates
+instead (``log(x - a)``, Jacobian included), where a tail spanning decades is a few cells: the
+box runs from the ``1e-10`` quantile (or the support end) to the ``1e-10`` quantile, or, for a
+heavy tail, to the ``1e-9`` ... ``1e-7`` quantile that leaves the interquartile range at least
+``points / 25`` spacings. Should the full grid still find more than ``1e-6`` of the mass in an
+outermost cell at
 such an automatic edge, that side is widened and the grid recomputed (up to four times). A new
 user therefore gets a grid that holds all but a negligible mass and resolves it finely,
 without choosing bounds. Heavy-tailed posteriors (a scale with very little data) remain hard
@@ -52,6 +57,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import numbers
 import warnings
 from collections.abc import Mapping
@@ -69,6 +75,7 @@ from .posterior import Posterior
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_POINTS",
+    "EDGE_CELL_SHARE",
     "EDGE_MASS_TOLERANCE",
     "MIN_SD_SPACINGS",
     "GridPosterior",
@@ -91,6 +98,12 @@ _PRIOR_QUANTILE = 1e-6
 _LOCATE_ITERATIONS = 60
 _TRIM_ITERATIONS = 8
 _TARGET_SD_SPACINGS = 4.0  # resolution the tail trimming aims for (sd / spacing)
+#: Fewest interquartile-range spacings the far end of a half-line axis aims for (a heavy
+#: tail is cut at a larger tail mass, up to the last of ``_FAR_TAIL_MASSES``).
+_MIN_TARGET_IQR_SPACINGS = 1.349 * _TARGET_SD_SPACINGS
+_FAR_TAIL_MASSES = (1e-10, 1e-9, 1e-8, 1e-7)
+#: Share of the mass in one edge cell, at a support edge without a power-law fit, that warns.
+EDGE_CELL_SHARE = 0.05
 
 
 #: Fewest default points per axis when the model is costly per point (O(n) likelihoods).
@@ -425,7 +438,7 @@ def _power_law_exponent(d: np.ndarray) -> float | None:
     pred = c + beta * np.log(x[3:]) + slope * x[3:]
     # integer exponents are smooth (the end correction handles them); above 2 the midpoint
     # rule's error is already of higher order than the correction's
-    if not (np.isfinite(beta) and -1.0 < beta < 2.0 and abs(beta - round(beta)) > 0.02):
+    if not (np.isfinite(beta) and -1.0 < beta < 2.0 and abs(beta - round(beta)) > 0.002):
         return None
     if np.max(np.abs(pred - y[3:])) > 1e-3 * max(1.0, abs(beta)):
         return None
@@ -477,13 +490,68 @@ def _box_below_plane(t: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return vol, mom
 
 
-class _Evaluator:
-    """Evaluates the model's log density at grid coordinates, in chunks, with clear errors."""
+def _needs_memory_probe(model: Model) -> bool:
+    """A custom likelihood without a ``bytes_per_evaluation`` hint: its cost is unknown."""
+    return (
+        model.likelihood == "custom"
+        and type(model).bytes_per_evaluation is Model.bytes_per_evaluation
+        and getattr(model, "_bytes_hint", None) is None
+    )
 
-    def __init__(self, model: Model, layout: _Layout, max_bytes: int):
+
+def _measure_bytes_per_point(model: Model, layout: _Layout, lo, hi) -> int:
+    """Peak memory per parameter point of the model's log density, measured.
+
+    Evaluates batches of 8 and 64 points inside the box under :mod:`tracemalloc` (NumPy's
+    allocations are traced) and takes the larger of the growth per point between them and the
+    larger batch's peak per point, times 1.25 for allocator slack. Falls back to the model's
+    declared ``bytes_per_evaluation`` if the probe fails.
+    """
+    import tracemalloc
+
+    declared = max(1, int(model.bytes_per_evaluation))
+    rng = np.random.default_rng(0)
+    peaks = []
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    try:
+        for m in (8, 64):
+            coords = lo + rng.uniform(0.2, 0.8, size=(m, layout.ndim)) * (hi - lo)
+            for name in layout.simplex:  # inside the simplex
+                axes = layout.param_axes[name]
+                coords[:, axes] = rng.uniform(0.5, 1.0, size=(m, len(axes))) / (len(axes) + 1)
+            theta = layout.theta(coords)
+            tracemalloc.reset_peak()
+            base = tracemalloc.get_traced_memory()[0]
+            with np.errstate(all="ignore"):
+                model.log_density(**theta)
+            peaks.append(max(0, tracemalloc.get_traced_memory()[1] - base))
+    except Exception:  # the real evaluation reports the model's errors clearly
+        return declared
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+    slope = (peaks[1] - peaks[0]) / 56.0
+    measured = int(1.25 * max(slope, peaks[1] / 64.0))
+    return max(declared, measured, 1)
+
+
+class _Evaluator:
+    """Evaluates the model's log density at grid coordinates, in chunks, with clear errors.
+
+    ``bytes_per_point`` is the memory one point of the log density needs (default: the
+    model's ``bytes_per_evaluation``); chunks hold at most ``max_bytes`` of it.
+    """
+
+    def __init__(
+        self, model: Model, layout: _Layout, max_bytes: int, bytes_per_point: int | None = None
+    ):
         self.model = model
         self.layout = layout
-        per_point = max(1, int(model.bytes_per_evaluation)) + 16 * (layout.ndim + 2)
+        cost = model.bytes_per_evaluation if bytes_per_point is None else bytes_per_point
+        self.bytes_per_point = max(1, int(cost))
+        per_point = self.bytes_per_point + 16 * (layout.ndim + 2)
         self.chunk = max(1, int(max_bytes) // per_point)
         self.calls = 0
 
@@ -596,6 +664,144 @@ class _Evaluator:
 # ============================================================================================
 # Choosing the box
 # ============================================================================================
+
+
+class _LogAxesEvaluator:
+    """The model's log density in coordinates where half-line axes are logarithmic.
+
+    Axis ``j`` in ``log_axes`` with ``sign[j] = +1`` is ``u = log(x - a)`` (support
+    ``(a, inf)``), with ``-1`` it is ``u = log(b - x)`` (support ``(-inf, b)``); the log
+    Jacobian ``u`` is added, so masses in ``u`` are posterior masses. A heavy tail that spans
+    decades is then a few coarse cells, and the box search sees where the mass really is.
+    """
+
+    def __init__(self, ev: _Evaluator, log_axes: np.ndarray, anchor: np.ndarray, sign: np.ndarray):
+        self.ev, self.log_axes, self.anchor, self.sign = ev, log_axes, anchor, sign
+
+    def to_x(self, coords: np.ndarray) -> np.ndarray:
+        x = coords.copy()
+        k = self.log_axes
+        with np.errstate(over="ignore"):
+            x[:, k] = self.anchor[k] + self.sign[k] * np.exp(coords[:, k])
+        return x
+
+    def _jac(self, coords: np.ndarray) -> np.ndarray:
+        return coords[:, self.log_axes].sum(axis=1)
+
+    def points(self, coords: np.ndarray, *, allow_posinf: bool = False) -> np.ndarray:
+        return self.ev.points(self.to_x(coords), allow_posinf=allow_posinf) + self._jac(coords)
+
+    def lenient(self, coords: np.ndarray) -> np.ndarray:
+        x = self.to_x(coords)
+        ok = np.all(np.isfinite(x), axis=1)
+        out = np.full(coords.shape[0], -np.inf)
+        if ok.any():
+            out[ok] = self.ev.lenient(x[ok]) + self._jac(coords[ok])
+        return out
+
+    def tensor(self, nodes: list[np.ndarray]) -> np.ndarray:
+        shape = tuple(len(v) for v in nodes)
+        xs = list(nodes)
+        jac = np.zeros(shape)
+        for j in self.log_axes.tolist():
+            with np.errstate(over="ignore"):
+                xs[j] = self.anchor[j] + self.sign[j] * np.exp(nodes[j])
+            jac = jac + nodes[j].reshape((-1,) + (1,) * (len(nodes) - 1 - j))
+        if not all(np.all(np.isfinite(v)) for v in xs):
+            raise ValueError("grid: the automatic box search overflowed; pass bounds=")
+        return self.ev.tensor(xs) + jac
+
+
+def _log_axes(layout: _Layout, fixed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Automatic axes on a half-line (one finite support end): searched in log coordinates."""
+    s_lo, s_hi = layout.support_low, layout.support_high
+    half = ~fixed & (np.isfinite(s_lo) != np.isfinite(s_hi))
+    simplex_axes = {a for n in layout.simplex for a in layout.param_axes[n]}
+    half &= np.array([j not in simplex_axes for j in range(layout.ndim)], dtype=bool)
+    anchor = np.where(np.isfinite(s_lo), s_lo, s_hi)
+    sign = np.where(np.isfinite(s_lo), 1.0, -1.0)
+    return np.flatnonzero(half), anchor, sign
+
+
+def _to_log_box(lo, hi, log_axes, anchor, sign):
+    """The prior-quantile box in log coordinates (the support end itself maps to -inf)."""
+    lo, hi = lo.copy(), hi.copy()
+    for j in log_axes.tolist():
+        near, far = (lo[j], hi[j]) if sign[j] > 0 else (hi[j], lo[j])
+        d_far = abs(far - anchor[j])
+        d_near = abs(near - anchor[j])
+        if not d_near > 0 or d_near < 1e-12 * d_far:
+            d_near = 1e-12 * d_far
+        lo[j], hi[j] = np.log(d_near), np.log(d_far)
+    return lo, hi
+
+
+def _box_from_log(lev: _LogAxesEvaluator, layout: _Layout, lo_u, hi_u, lo, hi, points: np.ndarray):
+    """Linear box for the log-searched axes, from their marginal in log coordinates.
+
+    The near end is the ``1e-10`` quantile (or the support end, when that is closer than 2% of
+    the box). The far end is the ``1e-10`` quantile, or, where an evenly spaced grid of
+    ``points`` over it would give the central 50% of the mass too few cells (a heavy tail), the
+    ``1e-9`` ... ``1e-6`` quantile that gives it enough; a tail too heavy even for that is left
+    to the grid's warnings.
+    """
+    ndim = layout.ndim
+    n = _coarse_points(ndim)
+    lo, hi = lo.copy(), hi.copy()
+    nodes = [_centres(lo_u[j], hi_u[j], n) for j in range(ndim)]
+    L = lev.tensor(nodes)
+    h_all = (hi_u - lo_u) / n
+    prob = np.exp(_cell_log_masses(L, h_all))
+    for j in lev.log_axes.tolist():
+        q = _marginal_masses(prob, j)
+        edges = lo_u[j] + h_all[j] * np.arange(n + 1)
+        cdf = np.concatenate([[0.0], np.cumsum(q)])
+        cdf /= cdf[-1]
+
+        def quant(p: float, upper: bool, cdf=cdf, edges=edges) -> float:
+            # interpolated in log mass within the cell, from the tail's own side
+            if upper:
+                tail = 1.0 - cdf[::-1]
+                return float(_tail_cut_exact(tail, edges[::-1], p))
+            return float(_tail_cut_exact(cdf, edges, p))
+
+        a, sgn = lev.anchor[j], lev.sign[j]
+        near = np.exp(quant(1e-10, upper=False))
+        q25, q75 = np.exp(quant(0.25, upper=False)), np.exp(quant(0.25, upper=True))
+        iqr = q75 - q25
+        far = None
+        # light tails (an IQR of at least points / 25 spacings over the 1e-10 range) keep 1e-10
+        target = max(_MIN_TARGET_IQR_SPACINGS, points[j] / 25.0)
+        for eps in _FAR_TAIL_MASSES:
+            far = np.exp(quant(eps, upper=True))
+            if iqr / ((far - min(near, far)) / points[j]) >= target:
+                break
+        # keep half a coarse (log) cell of slack on the far side
+        far = far * np.exp(0.5 * h_all[j])
+        near = near * np.exp(-0.5 * h_all[j])
+        if near < 0.02 * (far - near):
+            near = 0.0
+        x_near, x_far = a + sgn * near, a + sgn * far
+        lo[j], hi[j] = (x_near, x_far) if sgn > 0 else (x_far, x_near)
+        if not (np.isfinite(lo[j]) and np.isfinite(hi[j]) and lo[j] < hi[j]):
+            raise ValueError(
+                f"could not find a finite default grid range for {layout.axis_names[j]}; "
+                "pass bounds="
+            )
+    return lo, hi
+
+
+def _tail_cut_exact(tail: np.ndarray, edges: np.ndarray, eps: float) -> float:
+    """Where the mass beyond a point reaches ``eps`` (``tail``/``edges`` as in ``_tail_cut``),
+    interpolated in log mass inside its cell, without slack."""
+    k = int(np.searchsorted(tail, eps, side="right")) - 1
+    if k <= 0:
+        return float(edges[0])
+    if k >= tail.size - 1:
+        return float(edges[-1])
+    a, b = tail[k], tail[k + 1]
+    t = 0.0 if a <= 0 else float((np.log(eps) - np.log(a)) / (np.log(b) - np.log(a)))
+    return float(edges[k] + t * (edges[k + 1] - edges[k]))
 
 
 def _marginal_masses(prob: np.ndarray, j: int) -> np.ndarray:
@@ -967,7 +1173,12 @@ class GridPosterior(Posterior):
         Axis name -> ``(low, high)`` booleans: the edge is not a support boundary and holds more
         than :data:`EDGE_MASS_TOLERANCE` of the mass.
     sd_spacings : dict
-        Axis name -> posterior sd in grid spacings (below :data:`MIN_SD_SPACINGS` is too coarse).
+        Axis name -> posterior sd in grid spacings.
+    iqr_spacings : dict
+        Axis name -> interquartile range of the marginal in grid spacings. The grid is too
+        coarse (GridWarning) where the smaller of ``sd`` and ``IQR / 1.349`` is below
+        :data:`MIN_SD_SPACINGS` spacings, or where more than :data:`EDGE_CELL_SHARE` of the mass
+        sits in one cell at a support edge without a power-law edge correction.
 
     Notes
     -----
@@ -1002,6 +1213,7 @@ class GridPosterior(Posterior):
         _max_bytes: int,
         _stacklevel: int = 3,
         _warn: bool = True,
+        _bytes_per_point: int | None = None,
     ):
         super().__init__(model)
         self._layout = _layout
@@ -1009,7 +1221,7 @@ class GridPosterior(Posterior):
         self._hi = np.asarray(_hi, dtype=float)
         self._n = np.asarray(_points, dtype=np.int64)
         self._max_bytes = int(_max_bytes)
-        self._ev = _Evaluator(model, _layout, self._max_bytes)
+        self._ev = _Evaluator(model, _layout, self._max_bytes, _bytes_per_point)
         ndim = _layout.ndim
         self._h = (self._hi - self._lo) / self._n
         self._nodes = [_centres(self._lo[j], self._hi[j], int(self._n[j])) for j in range(ndim)]
@@ -1218,6 +1430,7 @@ class GridPosterior(Posterior):
         self.edge_mass: dict[str, tuple[float, float]] = {}
         self.truncated: dict[str, tuple[bool, bool]] = {}
         self.sd_spacings: dict[str, float] = {}
+        self.iqr_spacings: dict[str, float] = {}
         for j, name in enumerate(lay.axis_names):
             q = self._axis_q[j]
             low_mass, high_mass = float(q[0]), float(q[-1])
@@ -1241,16 +1454,52 @@ class GridPosterior(Posterior):
                     stacklevel=stacklevel,
                 )
             sd = float(np.sqrt(self._axis_var[j]))
-            ratio = sd / float(self._h[j])
+            h = float(self._h[j])
+            ratio = sd / h
             self.sd_spacings[name] = ratio
-            if warn and ratio < MIN_SD_SPACINGS:
+            # a robust width too: a heavy tail inflates the sd (even past any finite value)
+            cdf = np.cumsum(q)
+            edges = self._lo[j] + h * np.arange(q.size + 1)
+            q25, q75 = np.interp([0.25, 0.75], np.concatenate([[0.0], cdf]), edges)
+            iqr = float(q75 - q25)
+            self.iqr_spacings[name] = iqr / h
+            width = min(sd, iqr / 1.349)
+            if warn and width / h < MIN_SD_SPACINGS:
+                if sd <= iqr / 1.349:
+                    what = f"posterior sd {sd:.3g} is only {sd / h:.2g} grid spacings"
+                else:
+                    what = (
+                        f"interquartile range {iqr:.3g} is only {iqr / h:.2g} grid spacings "
+                        "(a heavy tail stretches the grid)"
+                    )
                 warnings.warn(
-                    f"the grid is too coarse for {name}: its posterior sd {sd:.3g} is only "
-                    f"{ratio:.2g} grid spacings (most mass in a handful of cells); use more "
-                    f"points or narrower bounds",
+                    f"the grid is too coarse for {name}: its {what}; use more points or "
+                    "narrower bounds (or a parametrisation without the heavy tail, e.g. a log "
+                    "scale)",
                     GridWarning,
                     stacklevel=stacklevel,
                 )
+            # much mass in one cell at a support edge the quadrature has no power law for
+            for side, mass in ((0, low_mass), (1, high_mass)):
+                at_support = (
+                    (self._lo[j] <= lay.support_low[j])
+                    if side == 0
+                    else (self._hi[j] >= lay.support_high[j])
+                )
+                if (
+                    warn
+                    and at_support
+                    and mass > EDGE_CELL_SHARE
+                    and (j, side) not in self._edge_power
+                ):
+                    edge = self._lo[j] if side == 0 else self._hi[j]
+                    warnings.warn(
+                        f"the grid is too coarse for {name} at its support edge {edge:.6g}: "
+                        f"{mass:.2g} of the mass is in the outermost cell; use more points or "
+                        f"narrower bounds",
+                        GridWarning,
+                        stacklevel=stacklevel,
+                    )
 
     # ----------------------------------------------------------------------- marginals
     def _marginal(self, element: str) -> _Marginal:
@@ -1642,6 +1891,7 @@ class GridPosterior(Posterior):
             _points=self._n,
             _max_bytes=self._max_bytes,
             _stacklevel=3,
+            _bytes_per_point=self._ev.bytes_per_point if _needs_memory_probe(new_model) else None,
         )
 
     def __repr__(self) -> str:
@@ -1780,17 +2030,47 @@ def grid(
             "or raise max_bytes"
         )
     lo, hi = _initial_box(layout, lo, hi, fixed)
-    ev = _Evaluator(model, layout, max_bytes)
-    ev.probe_shape(lo, hi)
+    _Evaluator(model, layout, max_bytes).probe_shape(lo, hi)
+    per_point = (
+        _measure_bytes_per_point(model, layout, lo, hi) if _needs_memory_probe(model) else None
+    )
+    ev = _Evaluator(model, layout, max_bytes, per_point)
     if fixed.all():
         return GridPosterior(
-            model, _layout=layout, _lo=lo, _hi=hi, _points=n, _max_bytes=max_bytes
+            model,
+            _layout=layout,
+            _lo=lo,
+            _hi=hi,
+            _points=n,
+            _max_bytes=max_bytes,
+            _bytes_per_point=per_point,
         )
-    lo, hi = _locate(ev, layout, lo, hi, fixed)
-    lo, hi = _trim(ev, layout, lo, hi, fixed, n)
+    log_axes, anchor, sign = _log_axes(layout, fixed)
+    if log_axes.size:  # half-line axes: find the mass in log coordinates
+        lev = _LogAxesEvaluator(ev, log_axes, anchor, sign)
+        lay_u = copy.copy(layout)
+        lay_u.support_low = layout.support_low.copy()
+        lay_u.support_high = layout.support_high.copy()
+        lay_u.support_low[log_axes], lay_u.support_high[log_axes] = -np.inf, np.inf
+        lo_u, hi_u = _to_log_box(lo, hi, log_axes, anchor, sign)
+        lo_u, hi_u = _locate(lev, lay_u, lo_u, hi_u, fixed)
+        n_u = n.copy()
+        n_u[log_axes] = 2**40  # cut the log axes' tails at 1e-10 there; resolution comes next
+        lo_u, hi_u = _trim(lev, lay_u, lo_u, hi_u, fixed, n_u)
+        lo, hi = _box_from_log(lev, lay_u, lo_u, hi_u, lo_u, hi_u, n)
+    else:
+        lo, hi = _locate(ev, layout, lo, hi, fixed)
+        lo, hi = _trim(ev, layout, lo, hi, fixed, n)
     for _ in range(4):  # the tail estimates were coarse: widen any side the grid truncates
         post = GridPosterior(
-            model, _layout=layout, _lo=lo, _hi=hi, _points=n, _max_bytes=max_bytes, _warn=False
+            model,
+            _layout=layout,
+            _lo=lo,
+            _hi=hi,
+            _points=n,
+            _max_bytes=max_bytes,
+            _bytes_per_point=per_point,
+            _warn=False,
         )
         grown = _widen_truncated(post, fixed, lo, hi)
         if grown is None:
@@ -1798,7 +2078,14 @@ def grid(
         lo, hi = grown
     else:
         post = GridPosterior(
-            model, _layout=layout, _lo=lo, _hi=hi, _points=n, _max_bytes=max_bytes, _warn=False
+            model,
+            _layout=layout,
+            _lo=lo,
+            _hi=hi,
+            _points=n,
+            _max_bytes=max_bytes,
+            _bytes_per_point=per_point,
+            _warn=False,
         )
     post._diagnose(stacklevel=3)
     return post

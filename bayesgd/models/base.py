@@ -117,6 +117,10 @@ class Model:
     shapes : dict, optional
         Shapes of vector parameters whose prior is a scalar distribution shared by all
         elements, e.g. ``{"w": (3,)}`` with ``priors={"w": stats.norm(0, 1)}``.
+    bytes_per_evaluation : int, optional
+        Memory (bytes) one parameter point of ``log_likelihood`` needs, e.g. ``3 * 8 * n`` for
+        a function that broadcasts three float arrays over ``n`` observations. :func:`bayesgd.grid`
+        uses it to keep chunks within ``max_bytes``; without it the grid measures it.
 
     Examples
     --------
@@ -140,6 +144,7 @@ class Model:
         log_likelihood: Callable[..., Any],
         grad_log_likelihood: Callable[..., Any] | None = None,
         shapes: Mapping[str, tuple[int, ...]] | None = None,
+        bytes_per_evaluation: int | None = None,
     ):
         if not isinstance(priors, Mapping) or not priors:
             raise TypeError("priors must be a non-empty dict of name -> scipy.stats distribution")
@@ -162,6 +167,20 @@ class Model:
         )
         self._user_loglik = log_likelihood
         self._user_grad = grad_log_likelihood
+        if bytes_per_evaluation is not None:
+            if isinstance(bytes_per_evaluation, bool) or not isinstance(
+                bytes_per_evaluation, numbers.Integral
+            ):
+                raise TypeError(
+                    "bytes_per_evaluation must be a positive integer (bytes per parameter "
+                    f"point), got {bytes_per_evaluation!r}"
+                )
+            if bytes_per_evaluation < 1:
+                raise ValueError(
+                    f"bytes_per_evaluation must be a positive integer, got {bytes_per_evaluation}"
+                )
+            bytes_per_evaluation = int(bytes_per_evaluation)
+        self._bytes_hint: int | None = bytes_per_evaluation
         self.data: dict[str, np.ndarray] | None = None
 
     # ------------------------------------------------------------------ setup
@@ -420,8 +439,13 @@ class Model:
 
     @property
     def bytes_per_evaluation(self) -> int:
-        """Rough memory one batch point of the log likelihood needs (for chunking grids)."""
-        return 8 * 64
+        """Rough memory one batch point of the log likelihood needs (for chunking grids).
+
+        The ``bytes_per_evaluation=`` given to the constructor, else a nominal 512 bytes (a
+        custom likelihood's real cost is unknown; :func:`bayesgd.grid` measures it).
+        """
+        hint = getattr(self, "_bytes_hint", None)
+        return int(hint) if hint is not None else 8 * 64
 
     def __repr__(self) -> str:
         parts = [f"{n} ~ {p.prior.family}" for n, p in self.parameters.items()]
