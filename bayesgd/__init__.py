@@ -23,7 +23,7 @@ from .errors import (
     SamplingWarning,
 )
 from .grid import GridPosterior, grid
-from .laplace import LaplacePosterior, NotPositiveDefiniteError, laplace
+from .laplace import LaplacePosterior, NotPositiveDefiniteError, SupportWarning, laplace
 from .map import MAPResult, map_estimate
 from .models import (
     Bernoulli,
@@ -94,6 +94,7 @@ __all__ = [
     "PyMCPosterior",
     "SamplePosterior",
     "SamplingWarning",
+    "SupportWarning",
     "__version__",
     "check_with_pymc",
     "compare",

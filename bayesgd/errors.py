@@ -17,7 +17,31 @@ class NotConjugateError(ValueError):
 
 
 class DivergenceError(RuntimeError):
-    """An optimizer produced a non-finite or exploding loss or gradient."""
+    """An optimizer produced a non-finite or exploding loss or gradient.
+
+    The facts of the message are attributes too (``None`` when unknown): ``iteration`` (where it
+    happened), ``last_params`` (the last finite point, ``{name: value}``), ``suggested_lr`` (a
+    step size from the local curvature, ``nan`` when none can be suggested), ``reason``
+    (``"nonfinite"``, ``"blowup"`` or ``"unbounded"``: the density has no maximum) and
+    ``parameter`` (for ``"unbounded"``: the element running to the edge of its support).
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        iteration: int | None = None,
+        last_params: dict | None = None,
+        suggested_lr: float | None = None,
+        reason: str | None = None,
+        parameter: str | None = None,
+    ):
+        super().__init__(message)
+        self.iteration = iteration
+        self.last_params = last_params
+        self.suggested_lr = suggested_lr
+        self.reason = reason
+        self.parameter = parameter
 
 
 class ConvergenceWarning(UserWarning):

@@ -51,10 +51,11 @@ Examples
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtri
+from scipy.special import ndtr, ndtri
 
 from . import optim
 from .map import MAPResult, map_estimate
@@ -63,7 +64,7 @@ from .posterior import Posterior
 from .space import UnconstrainedSpace
 from .transforms import Identity, LowerBound, StickBreaking, UpperBound
 
-__all__ = ["LaplacePosterior", "NotPositiveDefiniteError", "laplace"]
+__all__ = ["LaplacePosterior", "NotPositiveDefiniteError", "SupportWarning", "laplace"]
 
 _SPACES = ("unconstrained", "constrained")
 #: Gauss–Hermite nodes and weights (probabilists'), normalised to a standard Normal.
@@ -72,6 +73,15 @@ _GH_WEIGHTS = _GH_WEIGHTS / math.sqrt(2.0 * math.pi)
 #: Draws used to summarise probability vectors in unconstrained space (fixed seed).
 _SIMPLEX_DRAWS = 200_000
 _SIMPLEX_SEED = 20240601
+
+
+#: A constrained Laplace approximation warns when more mass than this leaves the support.
+SUPPORT_MASS_LIMIT = 0.01
+
+
+class SupportWarning(UserWarning):
+    """A Gaussian (constrained Laplace) approximation puts much of its mass outside the
+    parameter's support (a probability below 0, a scale below 0)."""
 
 
 class NotPositiveDefiniteError(np.linalg.LinAlgError):
@@ -112,7 +122,13 @@ def laplace(
     ------
     ValueError
         Invalid ``space``; a ``map_result`` of another model or the wrong kind; a mode on the
-        edge of the support (no Gaussian approximation there).
+        edge of the support or at a kink of the log density (no Gaussian approximation there).
+
+    Warns
+    -----
+    SupportWarning
+        ``space="constrained"`` and the Gaussian puts more than 1% of some element's mass
+        outside its support (exact, from the Normal cdf; per element in ``.mass_outside``).
     NotPositiveDefiniteError
         The Hessian at the mode is not positive definite.
 
@@ -159,6 +175,12 @@ def laplace(
             f"the mode lies on the edge of the support ({', '.join(map_result.boundary)}): the "
             "log density has no zero gradient there, so no Gaussian (Laplace) approximation "
             "exists; use bg.grid or bg.sample_pymc"
+        )
+    if getattr(map_result, "at_kink", False):
+        raise ValueError(
+            "the mode is at a kink of the log density (it is not differentiable there, e.g. "
+            "the peak of a Laplace prior), so it has no curvature and no Gaussian (Laplace) "
+            "approximation exists; use bg.grid or bg.sample_pymc"
         )
     sp = UnconstrainedSpace(model)
     if jacobian:
@@ -292,6 +314,40 @@ class LaplacePosterior(Posterior):
             for name, param in model.parameters.items():
                 self._offsets[name] = slice(start, start + param.size)
                 start += param.size
+            self.mass_outside = self._mass_outside()
+            self._warn_support()
+
+    def _mass_outside(self) -> dict[str, np.ndarray]:
+        """Exact Normal mass of each element outside its support (constrained space)."""
+        low, high = self._sp.theta_bounds()
+        sd = np.sqrt(np.diag(self._theta_cov))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            below = np.where(np.isfinite(low), ndtr((low - self._theta_mean) / sd), 0.0)
+            above = np.where(np.isfinite(high), ndtr((self._theta_mean - high) / sd), 0.0)
+        mass = below + above
+        return {name: mass[sl].reshape(self._shape(name)) for name, sl in self._offsets.items()}
+
+    def _warn_support(self) -> None:
+        names = self._sp.theta_names
+        flat = np.concatenate([np.ravel(v) for v in self.mass_outside.values()])
+        bad = np.flatnonzero(flat > SUPPORT_MASS_LIMIT)
+        if bad.size == 0:
+            return
+        low, high = self._sp.theta_bounds()
+        parts = [
+            f"{names[i]}: {100 * flat[i]:.3g}% outside [{low[i]:g}, {high[i]:g}]" for i in bad[:10]
+        ]
+        more = f" (and {bad.size - 10} more)" if bad.size > 10 else ""
+        warnings.warn(
+            "the constrained Laplace approximation leaves the support: the Gaussian on theta "
+            f"puts more than {100 * SUPPORT_MASS_LIMIT:g}% of its mass outside the parameter's "
+            f"support ({'; '.join(parts)}{more}), so its quantiles, HDIs and draws include "
+            "impossible values. Its answers are those of that Gaussian; for one that stays "
+            "inside the support use laplace(model, space='unconstrained'). The per-element "
+            "masses are in .mass_outside.",
+            SupportWarning,
+            stacklevel=4,
+        )
 
     @property
     def log_evidence(self) -> float:

@@ -65,6 +65,14 @@ _EDGE_U = 40.0
 _RAY = np.array([0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0])
 #: First iteration at which an edge is probed again (then every doubling).
 _FIRST_CHECK = 16
+#: A coordinate this far out in ``u`` may be running to an edge where the density is unbounded.
+_FAR_U = 25.0
+#: Offsets further toward the edge along which an unbounded loss must keep falling.
+_RAY_FAR = np.array([0.25, 0.5, 1.0, 2.0])
+#: Least fall of the loss per unit of ``u`` that counts as unbounded.
+_SLOPE = 0.1
+#: Seed of the fixed pseudo-random probe directions (stationary starts, kinks).
+_PROBE_SEED = 12345
 #: Two restarts agree when their ``u`` differ by less than this (relative to max(1, |u|)).
 _AGREE = 1e-4
 
@@ -116,6 +124,11 @@ class MAPResult:
         With ``starts > 1``: one row per start (its loss, convergence, iterations and mode).
     model : Model
         The model.
+    at_kink : bool
+        Whether the mode is at a kink, a point where the loss is not differentiable (the peak
+        of a Laplace prior): the loss rises in every probed direction although the (one-sided)
+        gradient is not zero. Such a result counts as converged; no Laplace approximation
+        exists there.
     """
 
     params: dict[str, Any]
@@ -134,6 +147,7 @@ class MAPResult:
     starts_agree: bool | None = None
     starts: pd.DataFrame | None = None
     model: Model | None = None
+    at_kink: bool = False
 
     @property
     def mode_kind(self) -> str:
@@ -164,6 +178,7 @@ class MAPResult:
             "optimizer": self.optimizer,
             "n_evaluations": int(self.n_evaluations),
             "starts_agree": self.starts_agree,
+            "at_kink": bool(self.at_kink),
         }
 
     def __repr__(self) -> str:
@@ -268,7 +283,15 @@ def map_estimate(
         Invalid arguments, or a log density that is not finite at the start (invalid input).
     bayesgd.DivergenceError
         Non-finite or exploding loss or gradient: the message names the iteration, the last
-        finite point and a step size suggested by the local curvature.
+        finite point and a step size suggested by the local curvature (also attributes
+        ``.iteration``, ``.last_params``, ``.suggested_lr``, ``.reason``). Also when the
+        posterior density is unbounded at an edge (``reason="unbounded"``, ``.parameter``):
+        the loss keeps falling by at least 0.1 per unit while a coordinate of ``u`` runs past
+        ``|u| = 25`` toward an edge (a Normal scale collapsing onto a single observation).
+        No MAP exists then, so no point is returned; this is detected within a few dozen
+        iterations. (Where the loss has a finite limit at the edge, or is ``-inf`` on the
+        edge itself for every value of the other parameters, the mode is reported on the
+        edge with ``at_boundary=True`` instead.)
 
     Warns
     -----
@@ -281,6 +304,14 @@ def map_estimate(
     UserWarning
         Gradients by finite differences (custom model without a gradient); several starts
         reaching different modes (the distinct modes are listed).
+
+    Notes
+    -----
+    A start with zero gradient (a maximum or saddle of a symmetric posterior) is not accepted
+    as a mode: the loss is probed along the axes, the diagonal and random directions and the
+    run continues from a lower point if there is one. A mode at a kink (where the loss is not
+    differentiable and rises in every probed direction, as at the peak of a Laplace prior)
+    counts as converged with ``at_kink=True``.
 
     Examples
     --------
@@ -583,6 +614,130 @@ class _Run:
             self.edge[j] = sign
             u[j] = sign * _EDGE_U
 
+    def _directions(self, x: np.ndarray, g: np.ndarray | None) -> np.ndarray:
+        """Unit probe directions in the optimised coordinates: each axis (up to 200 of them),
+        the diagonal, two fixed pseudo-random directions and ``-g`` when given; both signs."""
+        d = x.size
+        rows = [np.eye(d)] if d <= 200 else []
+        rand = np.random.default_rng(_PROBE_SEED).standard_normal((2, d))
+        rows.append(np.vstack([np.ones((1, d)), rand]))
+        if g is not None and np.any(g != 0):
+            rows.append(-g[None, :])
+        dirs = np.vstack(rows)
+        dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+        return np.vstack([dirs, -dirs])
+
+    def _probe_losses(self, f_sub, x: np.ndarray, pts: np.ndarray) -> np.ndarray:
+        if x.size == self.space.dim:
+            self.n_evals += len(pts)
+            with np.errstate(all="ignore"):
+                return np.asarray(self.space.loss(pts, jacobian=self.jacobian), dtype=float)
+        return np.array([f_sub(p)[0] for p in pts])  # held coordinates: a few directions
+
+    def _descend_from_stationary(self, f_sub, x: np.ndarray, value: float) -> np.ndarray | None:
+        """At a point of zero gradient: a nearby point of lower loss (a maximum or a saddle),
+        or None when every probe along the axes, the diagonal and random directions rises."""
+        dirs = self._directions(x, None)
+        scale = max(1.0, float(np.max(np.abs(x))) if x.size else 1.0)
+        margin = 1e-10 * max(1.0, abs(value))
+        for h in (1e-4, 1e-2, 1e-1):
+            pts = x + h * scale * dirs
+            losses = self._probe_losses(f_sub, x, pts)
+            losses = np.where(np.isnan(losses), np.inf, losses)
+            k = int(np.argmin(losses))
+            if losses[k] < value - margin:
+                return pts[k]
+        return None
+
+    def _at_kink(self, f_sub, x: np.ndarray, value: float, g: np.ndarray) -> bool:
+        """Whether ``x`` is a minimum at a kink (a point where the loss is not differentiable
+        and the subgradient contains 0, as at the peak of a Laplace prior): the gradient is
+        not small, yet the loss rises along every probe direction, ``-g`` included, on both
+        sides, by about ``|g|`` per unit length."""
+        gnorm = math.sqrt(float(g @ g))
+        if x.size == 0 or not gnorm > math.sqrt(self.tol) * max(1.0, abs(value)):
+            return False
+        scale = max(1.0, float(np.max(np.abs(x))))
+        # cheap first: at a smooth point that is not a minimum the loss falls along -g
+        ghat = g / gnorm
+        for h in (1e-8, 1e-6):
+            if not f_sub(x - h * scale * ghat)[0] >= value:
+                return False
+        dirs = self._directions(x, g)
+        for h in (1e-8, 1e-6):
+            step = h * scale
+            losses = self._probe_losses(f_sub, x, x + step * dirs)
+            if not np.all(losses >= value):  # NaN fails too
+                return False
+            # along -g: both one-sided slopes positive, their sum of the order of |g|
+            n = len(dirs) // 2
+            rise = (losses[n - 1] - value) + (losses[-1] - value)
+            if rise < 0.25 * gnorm * step:
+                return False
+        return True
+
+    def _check_unbounded(self, u, value, checked, free, it) -> None:
+        """Raise DivergenceError when the loss decreases without bound as a coordinate of ``u``
+        runs to an edge (the posterior density is unbounded there: no mode exists).
+
+        Since the last check (``checked = (u_prev, value_prev, it_prev)``) coordinate ``j``
+        moved toward an edge, is beyond ``|u_j| >= _FAR_U`` and the loss fell; it counts as
+        unbounded when putting ``u_j`` back raises the loss by at least ``_SLOPE`` per unit
+        and moving it ``_RAY_FAR`` further keeps lowering the loss by at least ``_SLOPE`` per
+        unit. (Toward an edge where the loss has a finite limit, the loss changes by about
+        ``exp(-|u_j|)`` per unit there, far below ``_SLOPE``.)
+        """
+        space = self.space
+        u_prev, value_prev, it_prev = checked
+        if not value < value_prev:
+            return
+        delta = u - u_prev
+        d = np.sign(delta)
+        cand = (
+            free
+            & (np.abs(u) >= _FAR_U)
+            & (np.sign(u) == d)
+            & (((d < 0) & space._down) | ((d > 0) & space._up))
+        )
+        for j in np.flatnonzero(cand):
+            pts = np.repeat(u[None], 1 + _RAY_FAR.size, axis=0)
+            pts[0, j] = u_prev[j]
+            pts[1:, j] += d[j] * _RAY_FAR
+            self.n_evals += len(pts)
+            with np.errstate(all="ignore"):
+                L = np.asarray(space.loss(pts, jacobian=self.jacobian), dtype=float)
+            if not np.all(np.isfinite(L)):
+                continue
+            moved = abs(float(delta[j]))
+            seq = np.concatenate([[value], L[1:]])
+            if L[0] - value < _SLOPE * moved or not np.all(np.diff(seq) < 0):
+                continue
+            if seq[0] - seq[-1] < _SLOPE * _RAY_FAR[-1]:
+                continue
+            name = space.names[j][2:-1]
+            edge_value = self._theta_text(pts[-1]).replace("{", "").replace("}", "")
+            here = {n: _scalarise(v) for n, v in space.to_constrained(u).items()}
+            slope = (seq[0] - seq[-1]) / _RAY_FAR[-1]
+            raise DivergenceError(
+                f"the posterior density is unbounded as {name} approaches the edge of its "
+                f"support (u[{name}] -> {'-' if d[j] < 0 else '+'}inf): the loss "
+                f"-log p(theta | D) fell from {value_prev:.6g} (iteration {it_prev}) to "
+                f"{value:.6g} (iteration {it}) while u[{name}] went from {u_prev[j]:.4g} to "
+                f"{u[j]:.4g}, and keeps falling by about {slope:.3g} per unit of u[{name}] "
+                f"(near {edge_value}). The density has no maximum, so no MAP exists: the "
+                "loss decreases without bound. A typical cause is a scale parameter "
+                "collapsing onto a single observation (a Normal with one data point, a "
+                "mixture component on one point). The posterior itself may still be proper: "
+                "use bg.sample_pymc or bg.grid, add data, or use a prior whose density "
+                f"vanishes at the edge of {name} (e.g. a gamma or inverse-gamma prior for a "
+                "scale).",
+                iteration=int(it),
+                last_params=here,
+                suggested_lr=math.nan,
+                reason="unbounded",
+                parameter=name,
+            )
+
     # ----------------------------------------------------------------------------- run
     def solve(self, u0: np.ndarray, *, first: bool) -> _Outcome:
         space, fun = self.space, self.fun
@@ -601,6 +756,7 @@ class _Run:
             rec.add(u, value, float(np.sqrt(grad @ grad)), math.nan)
         it = 0
         rounds = 0
+        nudges = 0
         status = ""
         tol = self.tol
         free = np.ones(space.dim, dtype=bool)
@@ -635,7 +791,9 @@ class _Run:
             update = self.opt.update
             best_value, best_x, best_g = value, x, g
             prev = math.nan
-            next_check = max(_FIRST_CHECK, 2 * it) if space.has_edges else -1
+            next_check = max(_FIRST_CHECK, 2 * it)
+            checked = (_embed(u, idx, x).copy(), value, it)
+            it_round = it
             restart = False
             while True:
                 gnorm = math.sqrt(float(g @ g))
@@ -680,18 +838,34 @@ class _Run:
                 if it == next_check:
                     next_check *= 2
                     full_u = _embed(u, idx, x)
-                    full_g = np.zeros(space.dim)
-                    full_g[idx] = g
-                    found = self._probe(full_u, value, full_g, free)
-                    if found:
-                        u = full_u.copy()
-                        self._hold(u, found)
-                        free = self.edge == 0
-                        value, grad = fun(u)
-                        restart = True
+                    if space.has_edges:
+                        full_g = np.zeros(space.dim)
+                        full_g[idx] = g
+                        found = self._probe(full_u, value, full_g, free)
+                        if found:
+                            u = full_u.copy()
+                            self._hold(u, found)
+                            free = self.edge == 0
+                            value, grad = fun(u)
+                            restart = True
+                            break
+                        self._check_unbounded(full_u, value, checked, free, it)
+                    checked = (full_u.copy(), value, it)
+                    if self._at_kink(f_sub, x, value, g):
+                        status = "kink"
                         break
             if restart:
                 continue
+            if status in ("stalled", "max_iter") and self._at_kink(f_sub, x, value, g):
+                status = "kink"
+            if status == "converged" and it == it_round and nudges < 3:
+                # a start exactly at a stationary point (zero gradient) that is not a minimum
+                lower = self._descend_from_stationary(f_sub, x, value)
+                if lower is not None:
+                    nudges += 1
+                    u = _embed(u, idx, lower).copy()
+                    value, grad = fun(u)
+                    continue
             u = _embed(u, idx, x)
             grad = np.zeros(space.dim)
             grad[idx] = g
@@ -734,7 +908,14 @@ class _Run:
         g_free = grad[free] if free.any() else np.zeros(0)
         gnorm = math.sqrt(float(g_free @ g_free))
         scale = max(1.0, abs(value)) if math.isfinite(value) else 1.0
-        if status == "stalled":
+        if status == "kink":
+            converged = True
+            message = (
+                "converged at a kink: the loss is not differentiable at the mode (e.g. the "
+                "peak of a Laplace prior) and rises in every probed direction on both sides, "
+                f"so 0 is a subgradient; |grad| = {gnorm:.3g} is a one-sided gradient"
+            )
+        elif status == "stalled":
             converged = gnorm <= math.sqrt(self.tol) * scale
             message = (
                 "stopped: the line search can no longer decrease the loss at floating-point "
@@ -752,10 +933,7 @@ class _Run:
         if status == "edge":
             message = "every coordinate is on the edge: nothing left to optimise"
         if not converged:
-            advice = (
-                "increase max_iter, loosen tol, or use a line-search optimizer such as "
-                "optimizer='lbfgs'"
-            )
+            advice = "increase max_iter, loosen tol, " + _other_optimizer(self.opt.name)
             out.warnings.append(
                 (ConvergenceWarning, f"map_estimate did not converge: {message}; {advice}")
             )
@@ -791,11 +969,36 @@ class _Run:
             else "no step size could be suggested (the curvature along the gradient is not "
             "positive)"
         )
+        last = self.space.snap_to_edges(
+            self.space.to_constrained(self._report_u(u_last)), self._report_u(u_last)
+        )
         return DivergenceError(
             f"{self.opt.name} diverged at iteration {it}: {what}. Last finite point: "
-            f"{self._theta_text(u_last)}. The step is too large for the local curvature; "
-            f"{hint}; or use a line-search optimizer such as optimizer='lbfgs'."
+            f"{_params_text(last)}. The step is too large for the local curvature; "
+            f"{hint}; or {_other_optimizer(self.opt.name)}.",
+            iteration=int(it),
+            last_params={n: _scalarise(v) for n, v in last.items()},
+            suggested_lr=0.5 * lr if math.isfinite(lr) else math.nan,
+            reason="nonfinite"
+            if what.startswith("the loss became") or "gradient" in what
+            else "blowup",
         )
+
+
+#: Optimizers that choose their own step by a line search.
+_LINE_SEARCH = ("lbfgs", "backtracking")
+
+
+def _other_optimizer(name: str) -> str:
+    """Advice on the optimizer, never suggesting the one that is running."""
+    if name == "lbfgs":
+        return (
+            "or try another start (init=, starts=) or a differently conditioned "
+            "parametrisation (lbfgs, a line-search optimizer, is already in use)"
+        )
+    if name in _LINE_SEARCH:
+        return "or use the L-BFGS line-search optimizer, optimizer='lbfgs'"
+    return "or use a line-search optimizer such as optimizer='lbfgs'"
 
 
 def _embed(u: np.ndarray, idx: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -860,6 +1063,7 @@ def _result(space, out: _Outcome, opt_name: str, jacobian: bool, record: bool) -
         u=out.u,
         boundary=tuple(boundary),
         model=space.model,
+        at_kink=out.status == "kink",
     )
 
 

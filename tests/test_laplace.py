@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
+
 import numpy as np
 import pytest
 from scipy import integrate, optimize, stats
@@ -9,7 +12,7 @@ from scipy.special import expit, logit
 
 import bayesgd as bg
 from bayesgd.conjugate import conjugate
-from bayesgd.laplace import LaplacePosterior, NotPositiveDefiniteError, laplace
+from bayesgd.laplace import LaplacePosterior, NotPositiveDefiniteError, SupportWarning, laplace
 from bayesgd.map import map_estimate
 
 _Y = np.array([0.3, 1.2, -0.5, 2.0, 0.9])
@@ -82,9 +85,50 @@ def test_constrained_beta_sd_is_the_curvature():
     assert post.log_evidence == pytest.approx(approx, rel=1e-10)
 
 
+def test_constrained_warns_when_it_leaves_the_support():
+    # Beta(2, 20) posterior, MAP 1/20: the Gaussian on p has 15% of its mass below 0
+    m = bg.Binomial(k=1, n=20, p=stats.beta(1, 1))
+    with pytest.warns(SupportWarning, match=r"leaves the support.*space='unconstrained'"):
+        post = laplace(m, space="constrained")
+    mean, sd = post.mean()["p"], post.sd()["p"]
+    assert mean == pytest.approx(0.05, rel=1e-9)
+    assert sd == pytest.approx((1 / 0.05**2 + 19 / 0.95**2) ** -0.5, rel=1e-8)
+    exact = stats.norm.cdf(0, mean, sd) + stats.norm.sf(1, mean, sd)
+    assert post.mass_outside["p"] == pytest.approx(exact, rel=1e-12)
+    assert exact > 0.1
+    # the answers are still those of the Gaussian, impossible values included
+    assert post.quantile(0.01)["p"] == pytest.approx(stats.norm.ppf(0.01, mean, sd), rel=1e-9)
+    assert post.hdi(0.94)["p"][0] < 0
+    # the unconstrained approximation stays inside and does not warn
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        inside = laplace(m, space="unconstrained")
+    assert inside.hdi(0.94)["p"][0] > 0
+
+
+def test_constrained_inside_the_support_is_quiet():
+    # Beta(9, 5): 0.7% of the Gaussian's mass is above 1, under the 1% limit
+    m = bg.Binomial(k=7, n=10, p=stats.beta(2, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        post = laplace(m, space="constrained")
+    mean, sd = post.mean()["p"], post.sd()["p"]
+    exact = stats.norm.cdf(0, mean, sd) + stats.norm.sf(1, mean, sd)
+    assert post.mass_outside["p"] == pytest.approx(exact, rel=1e-12)
+    assert 0.001 < exact < 0.01
+    # a simplex: the last entry counts too; the per-element masses are exact Normal tails
+    m = bg.Categorical(y=[0, 1, 1, 2, 2, 2, 2], p=stats.dirichlet([1.0, 1.0, 1.0]))
+    with pytest.warns(SupportWarning, match=r"p\[0\]"):
+        post = laplace(m, space="constrained")
+    mean, sd = post.mean()["p"], post.sd()["p"]
+    exact = stats.norm.cdf(0, mean, sd) + stats.norm.sf(1, mean, sd)
+    np.testing.assert_allclose(post.mass_outside["p"], exact, rtol=1e-10)
+
+
 def test_constrained_simplex_last_entry():
     m = bg.Categorical(y=[0, 1, 1, 2, 2, 2, 2], p=stats.dirichlet([2.0, 2.0, 2.0]))
-    post = laplace(m, space="constrained")
+    with pytest.warns(SupportWarning, match=r"p\[0\]: 5.69% outside"):
+        post = laplace(m, space="constrained")
     alpha = np.array([3.0, 4.0, 6.0])
     mode = (alpha - 1) / (alpha.sum() - 3)
     np.testing.assert_allclose(post.mean()["p"], mode, rtol=1e-8)
@@ -231,10 +275,16 @@ def test_non_positive_definite_hessian():
         grad_log_likelihood=grad,
     )
     for space in ("constrained", "unconstrained"):
+        # map_estimate does not stop at the saddle (it probes the curvature there) ...
+        fit = map_estimate(m, jacobian=space == "unconstrained")
+        assert fit.converged and abs(fit.params["b"]) > 0.5
+        assert laplace(m, space=space, map_result=fit).sd()["b"] > 0
+        # ... but a Laplace approximation centred on the saddle is refused
+        saddle = dataclasses.replace(fit, params={"a": 0.0, "b": 0.0}, u=np.zeros(2))
         with pytest.raises(
             NotPositiveDefiniteError, match=r"not positive definite.*along (u\[)?b"
         ):
-            laplace(m, space=space)
+            laplace(m, space=space, map_result=saddle)
     assert issubclass(NotPositiveDefiniteError, np.linalg.LinAlgError)
     assert issubclass(NotPositiveDefiniteError, ValueError)
 

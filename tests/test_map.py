@@ -297,12 +297,131 @@ def test_divergence_names_iteration_point_and_step():
     assert 0.1 / 50 < lr < 2.0 / 50  # from the local curvature: stable for gd
     fit = map_estimate(m, optimizer="gd", lr=lr)
     assert fit.converged
+    err = info.value  # the facts of the message are attributes too
+    assert re.search(rf"diverged at iteration {err.iteration}:", text)
+    assert err.suggested_lr == pytest.approx(lr, rel=5e-3)
+    assert set(err.last_params) == {"mu"} and np.isfinite(err.last_params["mu"])
+    assert f"mu={err.last_params['mu']:.10g}" in text
+    assert err.reason == "blowup"
 
 
 def test_divergence_to_non_finite_loss():
     m = bg.Binomial(k=7, n=10, p=stats.beta(2, 2))
-    with pytest.raises(DivergenceError, match=r"iteration \d+.*loss became inf"):
+    with pytest.raises(DivergenceError, match=r"iteration \d+.*loss became inf") as info:
         map_estimate(m, optimizer="gd", lr=200.0)
+    err = info.value
+    assert err.iteration >= 1 and err.reason == "nonfinite"
+    assert 0.0 < err.last_params["p"] < 1.0
+
+
+def test_unbounded_density_at_the_edge_raises_quickly():
+    # One observation: sigma -> 0 with mu -> y makes the density blow up (loss -> -inf);
+    # the posterior has no mode. Must stop early, not after 10,000 iterations.
+    m = bg.Normal(y=[1.0], mu=stats.norm(0, 10), sigma=stats.halfnorm(scale=5))
+    with pytest.raises(DivergenceError, match="unbounded as sigma") as info:
+        map_estimate(m)
+    err = info.value
+    assert err.reason == "unbounded" and err.parameter == "sigma"
+    assert err.iteration <= 200
+    assert err.last_params["mu"] == pytest.approx(1.0, abs=1e-8)
+    assert err.last_params["sigma"] < 1e-10
+    assert "no MAP exists" in str(err)
+    # the loss there is truly below anything a finite mode could give: -log p at the last
+    # point is below the loss at sigma = 1e-3 (exact density from scipy)
+    loss_at = -(
+        stats.norm.logpdf(1.0, 1.0, 1e-3)
+        + stats.norm.logpdf(1.0, 0, 10)
+        + stats.halfnorm.logpdf(1e-3, scale=5)
+    )
+    assert (
+        float(UnconstrainedSpace(m).loss(UnconstrainedSpace(m).to_unconstrained(err.last_params)))
+        < loss_at
+    )
+    # two observations: the density is bounded and the mode is found as before
+    fit = map_estimate(
+        bg.Normal(y=[1.0, 2.0], mu=stats.norm(0, 10), sigma=stats.halfnorm(scale=5))
+    )
+    assert fit.converged and fit.params["sigma"] > 0.1
+
+
+def test_finite_limit_edge_is_still_a_boundary_not_unbounded():
+    # k = 0 under a flat prior: the loss tends to a finite limit as p -> 0 (u -> -inf)
+    with pytest.warns(BoundaryWarning):
+        fit = map_estimate(bg.Binomial(k=0, n=30, p=stats.beta(1, 1)), optimizer="gd", lr=0.01)
+    assert fit.at_boundary and fit.params["p"] == 0.0
+
+
+def test_convergence_warning_never_suggests_the_running_optimizer():
+    m = CASES[8][1]
+    with pytest.warns(ConvergenceWarning) as rec:
+        map_estimate(m, max_iter=2)
+    text = str(rec[0].message)
+    assert "optimizer='lbfgs'" not in text and "already in use" in text
+    with pytest.warns(ConvergenceWarning, match="optimizer='lbfgs'"):
+        map_estimate(m, optimizer="gd", lr=1e-4, max_iter=2)
+
+
+def _symmetric_mixture():
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.normal(3.0, 0.5, 100), rng.normal(-3.0, 0.5, 100)])
+
+    def loglik(mu):
+        mu = np.asarray(mu, dtype=float)[..., None]
+        a, b = stats.norm.logpdf(x, mu, 0.5), stats.norm.logpdf(x, -mu, 0.5)
+        return np.sum(np.logaddexp(a, b), axis=-1)
+
+    def grad(mu):
+        mu = np.asarray(mu, dtype=float)[..., None]
+        a, b = stats.norm.logpdf(x, mu, 0.5), stats.norm.logpdf(x, -mu, 0.5)
+        w = np.exp(a - np.logaddexp(a, b))
+        return {"mu": np.sum(w * (x - mu) / 0.25 - (1 - w) * (x + mu) / 0.25, axis=-1)}
+
+    model = bg.Model(
+        priors={"mu": stats.norm(0, 10)}, log_likelihood=loglik, grad_log_likelihood=grad
+    )
+    return model, loglik
+
+
+def test_stationary_start_at_a_maximum_is_not_accepted():
+    model, loglik = _symmetric_mixture()
+    assert abs(float(grad_at := model.grad_log_density(mu=np.array(0.0))["mu"])) < 1e-9, grad_at
+    fit = map_estimate(model)  # the default start mu = 0 has exactly zero gradient
+    assert fit.converged and fit.iterations > 0
+    mu = abs(fit.params["mu"])
+
+    def neg(m):
+        return -(loglik(m) + stats.norm(0, 10).logpdf(m))
+
+    ref = optimize.minimize_scalar(
+        neg, bounds=(1.0, 5.0), method="bounded", options={"xatol": 1e-12}
+    )
+    assert mu == pytest.approx(ref.x, rel=1e-8)
+    assert fit.loss == pytest.approx(ref.fun, rel=1e-10)
+    assert fit.loss < neg(0.0) - 100
+
+
+def test_stationary_minimum_start_is_accepted_at_once():
+    m = bg.Normal(y=[-1.0, 1.0], mu=stats.norm(0, 10), sigma=1.0)  # mode exactly at mu = 0
+    fit = map_estimate(m)
+    assert fit.converged and fit.iterations == 0 and fit.params["mu"] == 0.0
+
+
+def test_mode_at_a_kink_of_a_laplace_prior():
+    # posterior of mu: N(y | mu, 1) likelihood, Laplace(0.05, 0.01) prior: the sharp prior
+    # peak beats the likelihood slope (|sum(y - mu)| = 0.05 < 1 / 0.01), so the mode is 0.05
+    m = bg.Normal(y=[0.3, -0.2, 0.1], mu=stats.laplace(0.05, 0.01), sigma=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = map_estimate(m)
+    assert fit.converged and fit.at_kink and "kink" in fit.message
+    assert fit.params["mu"] == pytest.approx(0.05, abs=1e-12)
+    assert fit.iterations < 100
+    with pytest.raises(ValueError, match="kink"):
+        bg.laplace(m, space="constrained")
+    # away from the kink (a wide Laplace prior), an ordinary smooth mode
+    fit = map_estimate(bg.Normal(y=[2.0, 3.0, 2.5], mu=stats.laplace(0, 10), sigma=1.0))
+    assert fit.converged and not fit.at_kink
+    assert fit.params["mu"] == pytest.approx((7.5 - 0.1) / 3, rel=1e-8)
 
 
 def test_max_iter_warns_and_flags():
