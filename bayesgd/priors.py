@@ -201,7 +201,6 @@ class UnivariatePrior(Prior):
         arg_names = [s.strip() for s in (dist.dist.shapes or "").split(",") if s.strip()]
         values = (*self._shape_args, self.loc, self.scale)
         given = dict(zip((*arg_names, "loc", "scale"), values, strict=True))
-        text = ", ".join(f"{k}={np.asarray(v).tolist()}" for k, v in given.items())
         # truncnorm's a and b may be infinite; every other parameter must be finite
         finite_needed = [k for k in given if not (self.family == "truncnorm" and k in ("a", "b"))]
         bad = [k for k in finite_needed if not np.all(np.isfinite(given[k]))]
@@ -211,6 +210,10 @@ class UnivariatePrior(Prior):
             if not np.all(dist.dist._argcheck(*self._shape_args)):
                 bad += [k for k in arg_names if k not in bad]
         if bad:
+            text = ", ".join(
+                f"{k}={np.asarray(v).tolist() if np.size(v) <= 8 else np.asarray(v)}"
+                for k, v in given.items()
+            )
             raise ValueError(
                 f"prior for {name!r}: invalid parameter(s) {', '.join(bad)} of "
                 f"scipy.stats.{self.family}({text}); shape parameters must lie in scipy's valid "

@@ -21,9 +21,13 @@ from .base import KEEP_DATA_LIMIT, Model
 __all__ = ["ElementwiseModel", "check_counts", "check_real"]
 
 
+def _is_dask(value: Any) -> bool:
+    return hasattr(value, "__dask_graph__") and hasattr(value, "compute")
+
+
 def _as_array(name: str, value: Any) -> Any:
-    if hasattr(value, "compute") and hasattr(value, "dtype"):  # dask collections stay lazy
-        return value
+    if _is_dask(value):  # dask collections stay lazy
+        return _dask_array(name, value)
     if isinstance(value, str | bytes) or value is None:
         raise TypeError(f"{name} must be numeric array-like, got {type(value).__name__}")
     try:
@@ -31,20 +35,53 @@ def _as_array(name: str, value: Any) -> Any:
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be numeric array-like, got {type(value).__name__}") from exc
     if arr.dtype == bool:
-        arr = arr.astype(np.int8)
+        arr = arr.view(np.uint8)  # bool is one byte of 0 or 1: a view, not a copy
     if arr.dtype.kind not in "iuf":
         raise TypeError(f"{name} must be numeric, got an array of dtype {arr.dtype}")
     return arr
+
+
+def _dask_array(name: str, value: Any) -> Any:
+    """A dask array of known chunk sizes (a dask DataFrame column becomes one)."""
+    if hasattr(value, "to_dask_array"):  # dask Series / DataFrame
+        value = value.to_dask_array(lengths=True)
+    if not hasattr(value, "chunks") or not hasattr(value, "ndim"):
+        raise TypeError(f"{name} must be a dask array or DataFrame column, got {type(value)}")
+    if any(np.isnan(s) for s in value.shape):
+        value = value.compute_chunk_sizes()  # lengths only: one pass, bounded memory
+    if value.dtype != bool and value.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be numeric, got a dask array of dtype {value.dtype}")
+    return value
 
 
 def _is_lazy(arr: Any) -> bool:
     return not isinstance(arr, np.ndarray)
 
 
+def _lazy_checked(arr: Any, check: Any, *others: Any) -> Any:
+    """``arr`` validated chunk by chunk by ``check(block, *other_blocks)`` as dask computes it.
+
+    The checks run inside the same pass as the reductions that consume the array (nothing is
+    loaded whole, nothing is read twice) and raise the same ValueError as in memory.
+    """
+    import dask.array as da
+
+    dtype = np.dtype(np.uint8) if arr.dtype == bool else arr.dtype
+    if others:
+        arr, *others = da.broadcast_arrays(arr, *(da.asarray(o) for o in others))
+    meta = np.empty((0,) * arr.ndim, dtype=dtype)
+    return da.map_blocks(check, arr, *others, dtype=dtype, meta=meta)
+
+
 def check_real(name: str, value: Any, *, low: float = -np.inf, strict: bool = False) -> Any:
     """Finite real data, optionally bounded below."""
     arr = _as_array(name, value)
     if _is_lazy(arr):
+        return _lazy_checked(arr, lambda b: check_real(name, b, low=low, strict=strict))
+    if arr.dtype.kind in "iu":  # integers are finite: one reduction for the bound
+        if np.isfinite(low) and arr.size and (arr.min() <= low if strict else arr.min() < low):
+            bound = f"> {low}" if strict else f">= {low}"
+            raise ValueError(f"{name} must be {bound}, got a minimum of {arr.min()}")
         return arr
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must contain only finite values (found NaN or inf)")
@@ -54,11 +91,40 @@ def check_real(name: str, value: Any, *, low: float = -np.inf, strict: bool = Fa
     return arr
 
 
+def _integer_counts_ok(arr: np.ndarray, low: int, high: Any) -> bool:
+    """One fast reduction deciding that integer ``arr`` lies in ``[low, high]`` (scalar high).
+
+    With ``low == 0`` a signed array is read as unsigned: negative values become larger than
+    any bound, so one ``max`` checks both ends. False means "look closer", not "invalid".
+    """
+    if arr.size == 0:
+        return True
+    info = np.iinfo(arr.dtype)
+    top = info.max if high is None else min(int(high), info.max)
+    if low <= 0 and (arr.dtype.kind == "u" or low == 0):
+        if arr.dtype.kind == "i":
+            arr = arr.view(arr.dtype.str.replace("i", "u"))
+        return bool(arr.max() <= top)
+    return bool(arr.min() >= low and arr.max() <= top)
+
+
 def check_counts(name: str, value: Any, *, low: int = 0, high: Any = None) -> Any:
     """Integer-valued counts in ``[low, high]`` (``high`` may be an array, e.g. trials)."""
+    binary = isinstance(value, np.ndarray) and value.dtype == bool  # 0/1 by construction
     arr = _as_array(name, value)
+    if binary and not _is_lazy(arr) and not _is_dask(high) and low <= 0:
+        if high is None or np.all(np.asarray(high) >= 1):
+            return arr
+    if _is_dask(high) and not _is_lazy(arr):
+        import dask.array as da
+
+        arr = da.asarray(arr)
     if _is_lazy(arr):
-        return arr
+        if _is_dask(high) or np.ndim(high) > 0:  # per-observation bounds travel with the chunks
+            return _lazy_checked(arr, lambda b, h: check_counts(name, b, low=low, high=h), high)
+        return _lazy_checked(arr, lambda b: check_counts(name, b, low=low, high=high))
+    if arr.dtype.kind in "iu" and np.ndim(high) == 0 and _integer_counts_ok(arr, low, high):
+        return arr  # integers in range: no NaN, no fractions, no second pass
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must contain only finite counts (found NaN or inf)")
     if arr.dtype.kind == "f" and np.any(arr != np.floor(arr)):
@@ -73,11 +139,17 @@ def check_counts(name: str, value: Any, *, low: int = 0, high: Any = None) -> An
 
 
 def _arrays(stats: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    lazy = [k for k, v in stats.items() if _is_dask(v)]
+    if lazy:  # every lazy statistic in one dask pass over the data
+        import dask
+
+        stats = {**stats, **dict(zip(lazy, dask.compute(*(stats[k] for k in lazy)), strict=True))}
     return {k: np.asarray(v, dtype=float) for k, v in stats.items()}
 
 
-def _compute(value: Any) -> np.ndarray:
-    return np.asarray(value.compute() if hasattr(value, "compute") else value, dtype=float)
+def _compute(value: Any) -> Any:
+    """A reduction as a NumPy array; dask reductions stay lazy (computed in :func:`_arrays`)."""
+    return value if _is_dask(value) else np.asarray(value)
 
 
 class ElementwiseModel(Model):
@@ -102,6 +174,7 @@ class ElementwiseModel(Model):
         self.data = (
             arrays
             if self.n_obs * max(1, int(np.prod(self.group_shape))) <= KEEP_DATA_LIMIT
+            and not any(_is_lazy(a) for a in arrays.values())
             else None
         )
 
@@ -123,21 +196,32 @@ class ElementwiseModel(Model):
                 f"the trailing axes must match {self.group_shape}"
             )
         out = {}
-        for key, arr in arrays.items():
-            if _is_lazy(arr):
-                arr = arr[None] if arr.ndim == nd else arr
-                if tuple(arr.shape[arr.ndim - nd :]) != self.group_shape:
-                    raise ValueError(f"{key} must have trailing shape {self.group_shape}")
+        if any(_is_lazy(a) for a in arrays.values()):  # dask: broadcast lazily, chunk-aligned
+            import dask.array as da
+
+            ref = next((a for a in arrays.values() if _is_lazy(a) and a.shape == full), None)
+            chunks = ref.chunks if ref is not None else "auto"
+            for key, arr in arrays.items():
+                if tuple(arr.shape) != full:
+                    arr = da.broadcast_to(da.asarray(arr), full, chunks=chunks)
+                elif not _is_lazy(arr):
+                    arr = da.from_array(arr, chunks=chunks)
                 out[key] = arr.reshape((-1, *self.group_shape))
-            else:
-                out[key] = np.broadcast_to(arr, full).reshape((-1, *self.group_shape))
+            return out
+        for key, arr in arrays.items():
+            if arr.shape != full:
+                arr = np.broadcast_to(arr, full)
+            if arr.ndim != nd + 1:  # a view unless broadcasting made it impossible
+                arr = arr.reshape((-1, *self.group_shape))
+            out[key] = arr
         return out
 
     @staticmethod
     def _count(arrays: Mapping[str, Any]) -> int:
         return int(next(iter(arrays.values())).shape[0])
 
-    def _sum(self, value: Any) -> np.ndarray:
+    def _sum(self, value: Any) -> Any:
+        """Sum over observations (integer data keep an integer accumulator); lazy for dask."""
         return _compute(value.sum(axis=0))
 
     # hooks ---------------------------------------------------------------------------------
@@ -222,7 +306,7 @@ class ElementwiseModel(Model):
             raise TypeError(f"update() is missing data {missing}")
         arrays = self._normalise(data)
         new = self.copy()
-        new.stats = _arrays(self._merge(self.stats, self._stats(arrays)))
+        new.stats = _arrays(self._merge(self.stats, _arrays(self._stats(arrays))))
         new.n_obs = self.n_obs + self._count(arrays)
         if (
             self.data is not None

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._elementwise import ElementwiseModel, check_real
+from ._elementwise import ElementwiseModel, _is_lazy, check_real
 from .base import POSITIVE, REAL
 
 __all__ = ["Exponential", "Normal"]
@@ -131,6 +131,12 @@ class Normal(ElementwiseModel):
         if n == 0:
             zero = np.zeros(self.group_shape)
             return {"n": zero, "mean": zero, "m2": zero}
+        if _is_lazy(y):  # dask: per-chunk mean and M2, combined by dask's own reduction
+            return {
+                "n": np.full(self.group_shape, n),
+                "mean": y.mean(axis=0),
+                "m2": y.var(axis=0) * n,
+            }
         mean = self._sum(y) / n
         m2 = self._sum((y - mean) ** 2)
         return {"n": np.full_like(mean, n), "mean": mean, "m2": m2}

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from scipy.special import gammaln, xlog1py, xlogy
 
-from ._elementwise import ElementwiseModel, check_counts, check_real
+from ._elementwise import ElementwiseModel, _is_lazy, check_counts, check_real
 from .base import POSITIVE, UNIT
 
 __all__ = ["Bernoulli", "Binomial", "Geometric", "NegativeBinomial", "Poisson"]
@@ -73,8 +73,10 @@ class Bernoulli(_SuccessFailure):
         return {"y": y}
 
     def _stats(self, arrays):
-        s = self._sum(arrays["y"])
-        n = float(arrays["y"].shape[0])
+        y = arrays["y"]
+        # validated 0/1 data: counting non-zeros is the sum, at memory speed
+        s = np.asarray(np.count_nonzero(y)) if y.ndim == 1 and not _is_lazy(y) else self._sum(y)
+        n = float(y.shape[0])
         return {"successes": s, "failures": n - s, "const": np.zeros_like(s)}
 
 
@@ -105,8 +107,9 @@ class Binomial(_SuccessFailure):
 
     def _validate(self, data):
         n = check_counts("n", data["n"])
-        k = check_counts("k", data["k"], high=None)
-        if not hasattr(k, "compute") and not hasattr(n, "compute"):
+        lazy = _is_lazy(n) or hasattr(data["k"], "compute")  # dask: k <= n checked per chunk
+        k = check_counts("k", data["k"], high=n if lazy else None)
+        if not lazy:
             try:
                 above = np.any(np.asarray(k) > np.asarray(n))
             except ValueError:
@@ -121,7 +124,7 @@ class Binomial(_SuccessFailure):
         k, n = arrays["k"], arrays["n"]
         s = self._sum(k)
         trials = self._sum(n)
-        const = self._sum(gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1))
+        const = self._sum(gammaln(n + 1.0) - gammaln(k + 1.0) - gammaln(n - k + 1.0))
         return {"successes": s, "failures": trials - s, "const": const}
 
 
@@ -204,7 +207,7 @@ class NegativeBinomial(_SuccessFailure):
                     f"k, arranged as {k.shape} (observations, *parameter shape)"
                 ) from None
             successes = r.sum(axis=0)  # one r per observation is allowed
-        const = self._sum(gammaln(k + r) - gammaln(k + 1) - gammaln(r))
+        const = self._sum(gammaln(k + r) - gammaln(k + 1.0) - gammaln(r))
         return {"successes": successes, "failures": failures, "const": const}
 
 
@@ -250,7 +253,7 @@ class Poisson(ElementwiseModel):
         return {
             "events": self._sum(k),
             "exposure": self._sum(t),
-            "const": self._sum(xlogy(k, t) - gammaln(k + 1)),
+            "const": self._sum(xlogy(k, t) - gammaln(k + 1.0)),
         }
 
     def _ll(self, v):

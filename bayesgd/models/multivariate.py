@@ -84,7 +84,7 @@ class Multinomial(_CategoryCounts):
     def _stats(self, arrays):
         x = arrays["x"]
         counts = self._sum(x)
-        const = float(np.sum(gammaln(x.sum(axis=-1) + 1)) - np.sum(gammaln(x + 1)))
+        const = float(np.sum(gammaln(x.sum(axis=-1) + 1.0)) - np.sum(gammaln(x + 1.0)))
         return {"counts": counts, "const": np.asarray(const)}
 
 
