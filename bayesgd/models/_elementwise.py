@@ -18,7 +18,7 @@ import numpy as np
 
 from .base import KEEP_DATA_LIMIT, Model
 
-__all__ = ["ElementwiseModel", "check_counts", "check_real"]
+__all__ = ["ElementwiseModel", "check_counts", "check_new_inputs", "check_real"]
 
 
 def _is_dask(value: Any) -> bool:
@@ -106,6 +106,18 @@ def _integer_counts_ok(arr: np.ndarray, low: int, high: Any) -> bool:
             arr = arr.view(arr.dtype.str.replace("i", "u"))
         return bool(arr.max() <= top)
     return bool(arr.min() >= low and arr.max() <= top)
+
+
+def check_new_inputs(X: Any, n_features: int, name: str = "X_new") -> np.ndarray:
+    """New inputs for prediction: a finite 2-D array with ``n_features`` columns."""
+    X = np.asarray(check_real(name, X), dtype=float)
+    if X.ndim == 1 and n_features == 1:
+        X = X[:, None]
+    if X.ndim != 2 or X.shape[1] != n_features:
+        raise ValueError(
+            f"{name} must be a 2-D array with {n_features} column(s), got shape {X.shape}"
+        )
+    return X
 
 
 def check_counts(name: str, value: Any, *, low: int = 0, high: Any = None) -> Any:

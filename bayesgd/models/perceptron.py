@@ -57,7 +57,7 @@ from scipy import stats
 from scipy.special import expit
 
 from .._validation import as_rng, check_positive_int
-from ._elementwise import check_counts, check_real
+from ._elementwise import check_counts, check_new_inputs, check_real
 from .base import POSITIVE, REAL, Model
 
 __all__ = ["Backward", "Forward", "Perceptron"]
@@ -328,14 +328,7 @@ class Perceptron(Model):
 
     def _check_X(self, X: Any, name: str = "X_new") -> np.ndarray:
         """New inputs: a 2-D array with the training data's number of columns."""
-        X = np.asarray(check_real(name, X), dtype=float)
-        if X.ndim == 1 and self.n_features == 1:
-            X = X[:, None]
-        if X.ndim != 2 or X.shape[1] != self.n_features:
-            raise ValueError(
-                f"{name} must be a 2-D array with {self.n_features} column(s), got shape {X.shape}"
-            )
-        return X
+        return check_new_inputs(X, self.n_features, name)
 
     def _values(self, params: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], tuple[int, ...]]:
         """Free parameters validated (fixed ones may be passed and are ignored if equal)."""

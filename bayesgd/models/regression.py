@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, gammaln
 
-from ._elementwise import check_counts, check_real
+from ._elementwise import check_counts, check_new_inputs, check_real
 from .base import KEEP_DATA_LIMIT, POSITIVE, REAL, Model
 
 __all__ = ["LinearRegression", "LogisticRegression", "PoissonRegression"]
@@ -105,14 +105,7 @@ class _Regression(Model):
     # prediction hooks (see bayesgd.predictive) ---------------------------------------------
     def _check_X(self, X: Any, name: str = "X_new") -> np.ndarray:
         """New inputs: a 2-D array with the training data's number of columns."""
-        X = np.asarray(check_real(name, X), dtype=float)
-        if X.ndim == 1 and self.n_features == 1:
-            X = X[:, None]
-        if X.ndim != 2 or X.shape[1] != self.n_features:
-            raise ValueError(
-                f"{name} must be a 2-D array with {self.n_features} column(s), got shape {X.shape}"
-            )
-        return X
+        return check_new_inputs(X, self.n_features, name)
 
     def _inverse_link(self, eta: np.ndarray) -> np.ndarray:
         return eta
