@@ -299,7 +299,9 @@ def compare(
         except NotConjugateError as exc:
             if explicit:
                 raise
-            skipped[method] = str(exc).splitlines()[0]
+            first = str(exc).splitlines()[0]
+            # drop a trailing "The conjugate pairs are:" whose list is on the next lines
+            skipped[method] = first.rsplit(". ", 1)[0] + "." if first.endswith(":") else first
             continue
         seconds[method] = time.perf_counter() - start
     if not results:
