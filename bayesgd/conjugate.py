@@ -45,6 +45,7 @@ import os
 import sys
 import warnings
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -370,18 +371,21 @@ class ConjugatePosterior(Posterior):
 
     method = "conjugate"
     pair = "conjugate"
+    joint: Any = None
 
-    def __init__(self, model: Model):
-        super().__init__(model)
-        self.hyper: dict[str, Any] = {}
-        self.prior_hyper: dict[str, Any] = {}
-        self.dist: dict[str, Any] = {}
-        self.joint: Any = None
-        self._marginals: dict[str, Any] = {}
-        self._means: dict[str, np.ndarray] = {}
-        self._sds: dict[str, np.ndarray] = {}
-        self._modes: dict[str, np.ndarray] = {}
-        self._group_log_evidence: np.ndarray = np.zeros(())
+    # Subclasses do the hyperparameter update in ``__init__`` and provide everything else
+    # (``hyper``, ``prior_hyper``, ``dist``, ``_marginals``, ``_means``, ``_sds``, ``_modes``,
+    # ``_group_log_evidence`` and, where there is one, ``joint``) as ``cached_property``: each
+    # is computed on first use only, so ``conjugate(model).mean()`` of a million groups costs
+    # the update and the mean, not frozen distributions, log-beta functions and copies.
+    hyper: dict[str, Any]
+    prior_hyper: dict[str, Any]
+    dist: dict[str, Any]
+    _marginals: dict[str, Any]
+    _means: dict[str, np.ndarray]
+    _sds: dict[str, np.ndarray]
+    _modes: dict[str, np.ndarray]
+    _group_log_evidence: np.ndarray
 
     # ---------------------------------------------------------------- hooks
     def _mean(self, name: str) -> np.ndarray:
@@ -481,19 +485,46 @@ class _BetaPosterior(ConjugatePosterior):
         a0 = np.broadcast_to(a0, shape).astype(float)
         b0 = np.broadcast_to(b0, shape).astype(float)
         st = model.stats
-        a = a0 + _reduce(st["successes"], group, shape)
-        b = b0 + _reduce(st["failures"], group, shape)
-        const = _reduce(st["const"], group, shape)
-        self.prior_hyper = {"a": _out(a0), "b": _out(b0)}
-        self.hyper = {"a": _out(a), "b": _out(b)}
-        self._a, self._b = a, b
-        self.dist = {"p": stats.beta(a, b)}
-        self._marginals = dict(self.dist)
+        self._shape, self._group = shape, group
+        self._a0, self._b0 = a0, b0
+        self._a = a0 + _reduce(st["successes"], group, shape)
+        self._b = b0 + _reduce(st["failures"], group, shape)
+
+    @cached_property
+    def prior_hyper(self) -> dict[str, Any]:
+        return {"a": _out(self._a0), "b": _out(self._b0)}
+
+    @cached_property
+    def hyper(self) -> dict[str, Any]:
+        return {"a": _out(self._a), "b": _out(self._b)}
+
+    @cached_property
+    def dist(self) -> dict[str, Any]:
+        return {"p": stats.beta(self._a, self._b)}
+
+    @cached_property
+    def _marginals(self) -> dict[str, Any]:
+        return dict(self.dist)
+
+    @cached_property
+    def _means(self) -> dict[str, np.ndarray]:
+        a, b = self._a, self._b
+        return {"p": a / (a + b)}
+
+    @cached_property
+    def _sds(self) -> dict[str, np.ndarray]:
+        a, b = self._a, self._b
         total = a + b
-        self._means = {"p": a / total}
-        self._sds = {"p": np.sqrt(a * b / (total * total * (total + 1.0)))}
-        self._modes = {"p": _beta_mode(a, b)}
-        self._group_log_evidence = const + betaln(a, b) - betaln(a0, b0)
+        return {"p": np.sqrt(a * b / (total * total * (total + 1.0)))}
+
+    @cached_property
+    def _modes(self) -> dict[str, np.ndarray]:
+        return {"p": _beta_mode(self._a, self._b)}
+
+    @cached_property
+    def _group_log_evidence(self) -> np.ndarray:
+        const = _reduce(self.model.stats["const"], self._group, self._shape)
+        return const + betaln(self._a, self._b) - betaln(self._a0, self._b0)
 
     def _sample(self, shape, rng):
         a, b = self._a, self._b
@@ -567,23 +598,49 @@ class _GammaPosterior(ConjugatePosterior):
         st = model.stats
         if model.likelihood == "poisson":
             count, extent = st["events"], st["exposure"]
-            const = _reduce(st["const"], group, shape)
         else:
             count, extent = st["n"], st["total"]
-            const = np.zeros(shape)
-        a = a0 + _reduce(count, group, shape)
-        rate = rate0 + _reduce(extent, group, shape)
-        self.prior_hyper = {"a": _out(a0), "b": _out(rate0)}
-        self.hyper = {"a": _out(a), "b": _out(rate)}
-        self._a, self._rate = a, rate
-        self.dist = {name: stats.gamma(a, scale=1.0 / rate)}
-        self._marginals = dict(self.dist)
-        self._means = {name: a / rate}
-        self._sds = {name: np.sqrt(a) / rate}
-        self._modes = {name: _gamma_mode(a, rate)}
-        self._group_log_evidence = (
-            const + xlogy(a0, rate0) - xlogy(a, rate) + gammaln(a) - gammaln(a0)
-        )
+        self._a = a0 + _reduce(count, group, shape)
+        self._rate = rate0 + _reduce(extent, group, shape)
+        self._a0, self._rate0 = a0, rate0
+        self._shape, self._group = shape, group
+
+    @cached_property
+    def prior_hyper(self) -> dict[str, Any]:
+        return {"a": _out(self._a0), "b": _out(self._rate0)}
+
+    @cached_property
+    def hyper(self) -> dict[str, Any]:
+        return {"a": _out(self._a), "b": _out(self._rate)}
+
+    @cached_property
+    def dist(self) -> dict[str, Any]:
+        return {self._name: stats.gamma(self._a, scale=1.0 / self._rate)}
+
+    @cached_property
+    def _marginals(self) -> dict[str, Any]:
+        return dict(self.dist)
+
+    @cached_property
+    def _means(self) -> dict[str, np.ndarray]:
+        return {self._name: self._a / self._rate}
+
+    @cached_property
+    def _sds(self) -> dict[str, np.ndarray]:
+        return {self._name: np.sqrt(self._a) / self._rate}
+
+    @cached_property
+    def _modes(self) -> dict[str, np.ndarray]:
+        return {self._name: _gamma_mode(self._a, self._rate)}
+
+    @cached_property
+    def _group_log_evidence(self) -> np.ndarray:
+        a0, rate0, a, rate = self._a0, self._rate0, self._a, self._rate
+        if self.model.likelihood == "poisson":
+            const = _reduce(self.model.stats["const"], self._group, self._shape)
+        else:
+            const = np.zeros(self._shape)
+        return const + xlogy(a0, rate0) - xlogy(a, rate) + gammaln(a) - gammaln(a0)
 
     def _sample(self, shape, rng):
         return {self._name: rng.gamma(self._a, 1.0 / self._rate, size=(*shape, *self._a.shape))}
@@ -648,19 +705,46 @@ class _NormalMeanPosterior(ConjugatePosterior):
         prec = prec0 + prec_lik
         loc = m0 + prec_lik * (ybar - m0) / prec
         scale = 1.0 / np.sqrt(prec)
-        self.prior_hyper = {"loc": _out(m0), "scale": _out(s0)}
-        self.hyper = {"loc": _out(loc), "scale": _out(scale)}
+        self._m0, self._s0, self._ybar, self._safe, self._has = m0, s0, ybar, safe, has
+        self._const_lik = const_lik
         self._loc, self._scale, self._s2 = loc, scale, s2
-        self.dist = {"mu": stats.norm(loc, scale)}
-        self._marginals = dict(self.dist)
-        self._means = {"mu": loc}
-        self._sds = {"mu": scale}
-        self._modes = {"mu": loc}
+
+    @cached_property
+    def prior_hyper(self) -> dict[str, Any]:
+        return {"loc": _out(self._m0), "scale": _out(self._s0)}
+
+    @cached_property
+    def hyper(self) -> dict[str, Any]:
+        return {"loc": _out(self._loc), "scale": _out(self._scale)}
+
+    @cached_property
+    def dist(self) -> dict[str, Any]:
+        return {"mu": stats.norm(self._loc, self._scale)}
+
+    @cached_property
+    def _marginals(self) -> dict[str, Any]:
+        return dict(self.dist)
+
+    @cached_property
+    def _means(self) -> dict[str, np.ndarray]:
+        return {"mu": self._loc}
+
+    @cached_property
+    def _sds(self) -> dict[str, np.ndarray]:
+        return {"mu": self._scale}
+
+    @cached_property
+    def _modes(self) -> dict[str, np.ndarray]:
+        return {"mu": self._loc}
+
+    @cached_property
+    def _group_log_evidence(self) -> np.ndarray:
+        s0, m0, ybar, safe = self._s0, self._m0, self._ybar, self._safe
         marg_var = s0 * s0 + 1.0 / safe
         integral = 0.5 * np.log(2 * np.pi / safe) - 0.5 * (
             _LOG_2PI + np.log(marg_var) + (ybar - m0) ** 2 / marg_var
         )
-        self._group_log_evidence = const_lik + np.where(has, integral, 0.0)
+        return self._const_lik + np.where(self._has, integral, 0.0)
 
     def _sample(self, shape, rng):
         loc, scale = self._loc, self._scale
@@ -696,17 +780,50 @@ class _NormalVariancePosterior(ConjugatePosterior):
         n_r = _reduce(n, group, shape)
         a = a0 + 0.5 * n_r
         b = b0 + 0.5 * _reduce(ss, group, shape)
-        self.prior_hyper = {"a": _out(a0), "b": _out(b0)}
-        self.hyper = {"a": _out(a), "b": _out(b)}
+        self._a0, self._b0, self._n_r = a0, b0, n_r
         self._a, self._b, self._mu = a, b, mu
-        self.dist = {"sigma2": stats.invgamma(a, scale=b)}
-        self._marginals = dict(self.dist)
-        mean_s2, sd_s2 = _invgamma_mean_sd(a, b)
-        self._means = {"sigma2": mean_s2}
-        self._sds = {"sigma2": sd_s2}
-        self._modes = {"sigma2": b / (a + 1)}
-        self._group_log_evidence = (
-            -0.5 * n_r * _LOG_2PI + a0 * np.log(b0) - a * np.log(b) + gammaln(a) - gammaln(a0)
+
+    @cached_property
+    def prior_hyper(self) -> dict[str, Any]:
+        return {"a": _out(self._a0), "b": _out(self._b0)}
+
+    @cached_property
+    def hyper(self) -> dict[str, Any]:
+        return {"a": _out(self._a), "b": _out(self._b)}
+
+    @cached_property
+    def dist(self) -> dict[str, Any]:
+        return {"sigma2": stats.invgamma(self._a, scale=self._b)}
+
+    @cached_property
+    def _marginals(self) -> dict[str, Any]:
+        return dict(self.dist)
+
+    @cached_property
+    def _mean_sd(self) -> tuple[np.ndarray, np.ndarray]:
+        return _invgamma_mean_sd(self._a, self._b)
+
+    @cached_property
+    def _means(self) -> dict[str, np.ndarray]:
+        return {"sigma2": self._mean_sd[0]}
+
+    @cached_property
+    def _sds(self) -> dict[str, np.ndarray]:
+        return {"sigma2": self._mean_sd[1]}
+
+    @cached_property
+    def _modes(self) -> dict[str, np.ndarray]:
+        return {"sigma2": self._b / (self._a + 1)}
+
+    @cached_property
+    def _group_log_evidence(self) -> np.ndarray:
+        a0, b0, a, b = self._a0, self._b0, self._a, self._b
+        return (
+            -0.5 * self._n_r * _LOG_2PI
+            + a0 * np.log(b0)
+            - a * np.log(b)
+            + gammaln(a)
+            - gammaln(a0)
         )
 
     def _sample(self, shape, rng):
@@ -748,24 +865,75 @@ class _NIGPosterior(ConjugatePosterior):
         mu = mu0 + n * (mean - mu0) / lam
         a = a0 + 0.5 * n
         b = b0 + 0.5 * m2 + 0.5 * lam0 * n * (mean - mu0) ** 2 / lam
-        self.prior_hyper = {"mu": _out(mu0), "lmbda": _out(lam0), "a": _out(a0), "b": _out(b0)}
-        self.hyper = {"mu": _out(mu), "lmbda": _out(lam), "a": _out(a), "b": _out(b)}
+        self._mu0, self._lam0, self._a0, self._b0, self._n = mu0, lam0, a0, b0, n
         self._mu, self._lam, self._a, self._b = mu, lam, a, b
         self._names = (mu_name, s2_name)
-        t_scale = np.sqrt(b / (a * lam))
-        self.dist = {
-            mu_name: stats.t(2 * a, loc=mu, scale=t_scale),
-            s2_name: stats.invgamma(a, scale=b),
+
+    @cached_property
+    def prior_hyper(self) -> dict[str, Any]:
+        return {
+            "mu": _out(self._mu0),
+            "lmbda": _out(self._lam0),
+            "a": _out(self._a0),
+            "b": _out(self._b0),
         }
-        self._marginals = dict(self.dist)
-        self.joint = stats.normal_inverse_gamma(mu, lam, a, b)
-        mean_mu, sd_mu = _t_mean_sd(2 * a, mu, t_scale)
-        mean_s2, sd_s2 = _invgamma_mean_sd(a, b)
-        self._means = {mu_name: mean_mu, s2_name: mean_s2}
-        self._sds = {mu_name: sd_mu, s2_name: sd_s2}
-        self._modes = {mu_name: mu, s2_name: b / (a + 1.5)}
-        self._group_log_evidence = (
-            -0.5 * n * _LOG_2PI
+
+    @cached_property
+    def hyper(self) -> dict[str, Any]:
+        return {
+            "mu": _out(self._mu),
+            "lmbda": _out(self._lam),
+            "a": _out(self._a),
+            "b": _out(self._b),
+        }
+
+    @cached_property
+    def _t_scale(self) -> np.ndarray:
+        return np.sqrt(self._b / (self._a * self._lam))
+
+    @cached_property
+    def dist(self) -> dict[str, Any]:
+        mu_name, s2_name = self._names
+        a = self._a
+        return {
+            mu_name: stats.t(2 * a, loc=self._mu, scale=self._t_scale),
+            s2_name: stats.invgamma(a, scale=self._b),
+        }
+
+    @cached_property
+    def _marginals(self) -> dict[str, Any]:
+        return dict(self.dist)
+
+    @cached_property
+    def joint(self) -> Any:
+        return stats.normal_inverse_gamma(self._mu, self._lam, self._a, self._b)
+
+    @cached_property
+    def _mean_sd(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        mu_name, s2_name = self._names
+        return {
+            mu_name: _t_mean_sd(2 * self._a, self._mu, self._t_scale),
+            s2_name: _invgamma_mean_sd(self._a, self._b),
+        }
+
+    @cached_property
+    def _means(self) -> dict[str, np.ndarray]:
+        return {k: v[0] for k, v in self._mean_sd.items()}
+
+    @cached_property
+    def _sds(self) -> dict[str, np.ndarray]:
+        return {k: v[1] for k, v in self._mean_sd.items()}
+
+    @cached_property
+    def _modes(self) -> dict[str, np.ndarray]:
+        mu_name, s2_name = self._names
+        return {mu_name: self._mu, s2_name: self._b / (self._a + 1.5)}
+
+    @cached_property
+    def _group_log_evidence(self) -> np.ndarray:
+        a0, b0, lam0, a, b, lam = self._a0, self._b0, self._lam0, self._a, self._b, self._lam
+        return (
+            -0.5 * self._n * _LOG_2PI
             + 0.5 * (np.log(lam0) - np.log(lam))
             + a0 * np.log(b0)
             - a * np.log(b)
@@ -819,19 +987,48 @@ class _DirichletPosterior(ConjugatePosterior):
         super().__init__(model)
         self.pair = f"dirichlet-{model.likelihood}"
         counts = np.asarray(model.stats["counts"], dtype=float)
-        alpha = alpha0 + counts
-        total0, total = alpha0.sum(), alpha.sum()
-        self.prior_hyper = {"alpha": alpha0.copy()}
-        self.hyper = {"alpha": alpha.copy()}
-        self._alpha = alpha
-        self.dist = {"p": stats.dirichlet(alpha)}
-        self._marginals = {"p": stats.beta(alpha, total - alpha)}
-        self._means = {"p": alpha / total}
-        self._sds = {"p": np.sqrt(alpha * (total - alpha) / (total * total * (total + 1)))}
-        self._modes = {"p": _dirichlet_mode(alpha)}
-        const = float(np.sum(model.stats["const"]))
-        self._group_log_evidence = np.asarray(
-            const + gammaln(total0) - gammaln(total) + np.sum(gammaln(alpha) - gammaln(alpha0))
+        self._alpha0 = np.array(alpha0, dtype=float)
+        self._alpha = self._alpha0 + counts
+        self._total = self._alpha.sum()
+
+    @cached_property
+    def prior_hyper(self) -> dict[str, Any]:
+        return {"alpha": self._alpha0.copy()}
+
+    @cached_property
+    def hyper(self) -> dict[str, Any]:
+        return {"alpha": self._alpha.copy()}
+
+    @cached_property
+    def dist(self) -> dict[str, Any]:
+        return {"p": stats.dirichlet(self._alpha)}
+
+    @cached_property
+    def _marginals(self) -> dict[str, Any]:
+        return {"p": stats.beta(self._alpha, self._total - self._alpha)}
+
+    @cached_property
+    def _means(self) -> dict[str, np.ndarray]:
+        return {"p": self._alpha / self._total}
+
+    @cached_property
+    def _sds(self) -> dict[str, np.ndarray]:
+        alpha, total = self._alpha, self._total
+        return {"p": np.sqrt(alpha * (total - alpha) / (total * total * (total + 1)))}
+
+    @cached_property
+    def _modes(self) -> dict[str, np.ndarray]:
+        return {"p": _dirichlet_mode(self._alpha)}
+
+    @cached_property
+    def _group_log_evidence(self) -> np.ndarray:
+        alpha0, alpha = self._alpha0, self._alpha
+        const = float(np.sum(self.model.stats["const"]))
+        return np.asarray(
+            const
+            + gammaln(alpha0.sum())
+            - gammaln(self._total)
+            + np.sum(gammaln(alpha) - gammaln(alpha0))
         )
 
     def _sample(self, shape, rng):
@@ -913,32 +1110,79 @@ class _RegressionNIGPosterior(ConjugatePosterior):
         a = nig.a + 0.5 * n
         b = nig.b + 0.5 * (float(st["rss"]) + dm @ P0 @ dm + db @ A @ db)
         V = _chol_inverse(chol)
-        d = m.size
-        self.prior_hyper = {"mean": m0.copy(), "cov": nig.cov.copy(), "a": nig.a, "b": nig.b}
-        self.hyper = {"mean": m, "cov": V, "a": a, "b": b}
+        self._nig, self._n, self._chol_P = nig, n, chol
         self._m, self._V, self._a, self._b = m, V, a, b
         self._chol_V = np.linalg.cholesky(V)
-        shape_mat = (b / a) * V
-        self.dist = {
-            coef_name: stats.multivariate_t(loc=m, shape=shape_mat, df=2 * a),
-            s2_name: stats.invgamma(a, scale=b),
+
+    @cached_property
+    def prior_hyper(self) -> dict[str, Any]:
+        nig = self._nig
+        return {"mean": nig.mean_.copy(), "cov": nig.cov.copy(), "a": nig.a, "b": nig.b}
+
+    @cached_property
+    def hyper(self) -> dict[str, Any]:
+        return {"mean": self._m, "cov": self._V, "a": self._a, "b": self._b}
+
+    @cached_property
+    def _shape_mat(self) -> np.ndarray:
+        return (self._b / self._a) * self._V
+
+    @cached_property
+    def _t_scale(self) -> np.ndarray:
+        return np.sqrt(np.diag(self._shape_mat))
+
+    @cached_property
+    def dist(self) -> dict[str, Any]:
+        coef_name, s2_name = self._names
+        a = self._a
+        return {
+            coef_name: stats.multivariate_t(loc=self._m, shape=self._shape_mat, df=2 * a),
+            s2_name: stats.invgamma(a, scale=self._b),
         }
-        t_scale = np.sqrt(np.diag(shape_mat))
-        self._marginals = {
-            coef_name: stats.t(2 * a, loc=m, scale=t_scale),
+
+    @cached_property
+    def _marginals(self) -> dict[str, Any]:
+        coef_name, s2_name = self._names
+        return {
+            coef_name: stats.t(2 * self._a, loc=self._m, scale=self._t_scale),
             s2_name: self.dist[s2_name],
         }
+
+    @cached_property
+    def joint(self) -> Any:
         from .priors import NormalInverseGamma
 
-        self.joint = NormalInverseGamma(m, V, a, b)
-        mean_c, sd_c = _t_mean_sd(np.full(d, 2 * a), m, t_scale)
-        mean_s2, sd_s2 = _invgamma_mean_sd(np.asarray(a), np.asarray(b))
-        self._means = {coef_name: mean_c, s2_name: mean_s2}
-        self._sds = {coef_name: sd_c, s2_name: sd_s2}
-        self._modes = {coef_name: m, s2_name: np.asarray(b / (a + 1 + 0.5 * d))}
-        log_det_V = -2.0 * np.sum(np.log(np.diag(chol)))
-        self._group_log_evidence = np.asarray(
-            -0.5 * n * _LOG_2PI
+        return NormalInverseGamma(self._m, self._V, self._a, self._b)
+
+    @cached_property
+    def _mean_sd(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        coef_name, s2_name = self._names
+        a, b, m = self._a, self._b, self._m
+        return {
+            coef_name: _t_mean_sd(np.full(m.size, 2 * a), m, self._t_scale),
+            s2_name: _invgamma_mean_sd(np.asarray(a), np.asarray(b)),
+        }
+
+    @cached_property
+    def _means(self) -> dict[str, np.ndarray]:
+        return {k: v[0] for k, v in self._mean_sd.items()}
+
+    @cached_property
+    def _sds(self) -> dict[str, np.ndarray]:
+        return {k: v[1] for k, v in self._mean_sd.items()}
+
+    @cached_property
+    def _modes(self) -> dict[str, np.ndarray]:
+        coef_name, s2_name = self._names
+        a, b, m = self._a, self._b, self._m
+        return {coef_name: m, s2_name: np.asarray(b / (a + 1 + 0.5 * m.size))}
+
+    @cached_property
+    def _group_log_evidence(self) -> np.ndarray:
+        nig, a, b = self._nig, self._a, self._b
+        log_det_V = -2.0 * np.sum(np.log(np.diag(self._chol_P)))
+        return np.asarray(
+            -0.5 * self._n * _LOG_2PI
             + 0.5 * (log_det_V - nig.log_det_cov)
             + nig.a * np.log(nig.b)
             - a * np.log(b)
@@ -989,31 +1233,70 @@ class _RegressionGaussianPosterior(ConjugatePosterior):
         chol = np.linalg.cholesky(P)
         m = _chol_solve(chol, P0 @ m0 + Al @ b_ols)
         cov = _chol_inverse(chol)
-        dm, db = m0 - m, b_ols - m
         self._s2, self._m, self._cov = s2, m, cov
         self._chol_cov = np.linalg.cholesky(cov)
         self._icpt = model.has_intercept_column
-        self.prior_hyper = {"mean": m0.copy(), "cov": np.linalg.inv(P0)}
-        self.hyper = {"mean": m, "cov": cov}
-        sd = np.sqrt(np.diag(cov))
+        self._m0, self._P0, self._log_det_P0 = m0, P0, log_det_P0
+        self._chol_P, self._Al, self._b_ols, self._n = chol, Al, b_ols, n
+
+    @cached_property
+    def prior_hyper(self) -> dict[str, Any]:
+        return {"mean": self._m0.copy(), "cov": np.linalg.inv(self._P0)}
+
+    @cached_property
+    def hyper(self) -> dict[str, Any]:
+        return {"mean": self._m, "cov": self._cov}
+
+    @cached_property
+    def _sd_all(self) -> np.ndarray:
+        return np.sqrt(np.diag(self._cov))
+
+    @cached_property
+    def dist(self) -> dict[str, Any]:
+        m, cov, sd = self._m, self._cov, self._sd_all
         k = 1 if self._icpt else 0
-        self.dist = {"coef": stats.multivariate_normal(m[k:], cov[k:, k:])}
-        self._marginals = {"coef": stats.norm(m[k:], sd[k:])}
-        self._means = {"coef": m[k:]}
-        self._sds = {"coef": sd[k:]}
-        self._modes = {"coef": m[k:]}
+        out = {"coef": stats.multivariate_normal(m[k:], cov[k:, k:])}
         if self._icpt:
-            self.dist["intercept"] = stats.norm(m[0], sd[0])
-            self._marginals["intercept"] = self.dist["intercept"]
-            self._means["intercept"] = m[0]
-            self._sds["intercept"] = sd[0]
-            self._modes["intercept"] = m[0]
-        log_det_P = 2.0 * np.sum(np.log(np.diag(chol)))
-        self._group_log_evidence = np.asarray(
+            out["intercept"] = stats.norm(m[0], sd[0])
+        return out
+
+    @cached_property
+    def _marginals(self) -> dict[str, Any]:
+        m, sd = self._m, self._sd_all
+        k = 1 if self._icpt else 0
+        out = {"coef": stats.norm(m[k:], sd[k:])}
+        if self._icpt:
+            out["intercept"] = self.dist["intercept"]
+        return out
+
+    def _split(self, values: np.ndarray) -> dict[str, np.ndarray]:
+        """``[intercept, *coef]`` values as ``{"coef": ..., "intercept": ...}``."""
+        if self._icpt:
+            return {"coef": values[1:], "intercept": values[0]}
+        return {"coef": values}
+
+    @cached_property
+    def _means(self) -> dict[str, np.ndarray]:
+        return self._split(self._m)
+
+    @cached_property
+    def _sds(self) -> dict[str, np.ndarray]:
+        return self._split(self._sd_all)
+
+    @cached_property
+    def _modes(self) -> dict[str, np.ndarray]:
+        return self._split(self._m)
+
+    @cached_property
+    def _group_log_evidence(self) -> np.ndarray:
+        m, m0, P0, Al, s2, n = self._m, self._m0, self._P0, self._Al, self._s2, self._n
+        dm, db = m0 - m, self._b_ols - m
+        log_det_P = 2.0 * np.sum(np.log(np.diag(self._chol_P)))
+        return np.asarray(
             -0.5 * n * (_LOG_2PI + np.log(s2))
-            - float(st["rss"]) / (2 * s2)
+            - float(self.model.stats["rss"]) / (2 * s2)
             - 0.5 * (dm @ P0 @ dm + db @ Al @ db)
-            + 0.5 * (log_det_P0 - log_det_P)
+            + 0.5 * (self._log_det_P0 - log_det_P)
         )
 
     def _sample(self, shape, rng):

@@ -1228,3 +1228,30 @@ def test_hyper_is_a_copy_and_repr():
     assert post.mean()["p"][0] == pytest.approx(2 / 5)
     text = repr(post)
     assert "beta-binomial" in text and "hdi_3%" in text
+
+
+# ============================================================================================
+# Laziness: construction does the update only, everything else on first use
+# ============================================================================================
+
+
+def test_large_batched_binomial_is_lazy_and_exact():
+    """Many groups (the tabulated log-binomial path): each group's evidence is the
+    beta-binomial pmf, the mean is exact, and nothing else is built before it is asked for."""
+    rng = np.random.default_rng(11)
+    G = 4000
+    n = rng.integers(0, 300, size=G)
+    k = rng.binomial(n, rng.beta(2, 5, size=G))
+    a0, b0 = rng.uniform(0.5, 3.0, size=G), rng.uniform(0.5, 3.0, size=G)
+    post = conjugate(bg.Binomial(k=k, n=n, p=stats.beta(a0, b0)))
+    np.testing.assert_allclose(post.mean()["p"], (a0 + k) / (a0 + b0 + n), rtol=1e-15)
+    lazy = ("dist", "_marginals", "_sds", "_modes", "_group_log_evidence", "hyper")
+    assert not any(name in vars(post) for name in lazy)
+    truth = stats.betabinom.logpmf(k, n, a0, b0)
+    np.testing.assert_allclose(post.group_log_evidence, truth, rtol=1e-11, atol=1e-11)
+    np.testing.assert_allclose(post.log_evidence, truth.sum(), rtol=1e-12)
+    sd = stats.beta(a0 + k, b0 + n - k).std()
+    np.testing.assert_allclose(post.sd()["p"], sd, rtol=1e-12)
+    assert post.dist["p"] is post._marginals["p"]  # computed once, then cached
+    assert post.dist is post.dist
+    np.testing.assert_array_equal(post.hyper["a"], a0 + k)

@@ -124,8 +124,25 @@ class Binomial(_SuccessFailure):
         k, n = arrays["k"], arrays["n"]
         s = self._sum(k)
         trials = self._sum(n)
-        const = self._sum(gammaln(n + 1.0) - gammaln(k + 1.0) - gammaln(n - k + 1.0))
+        const = self._sum(_log_binomial_coefficient(n, k))
         return {"successes": s, "failures": trials - s, "const": const}
+
+
+def _log_binomial_coefficient(n: Any, k: Any) -> Any:
+    """``log C(n, k)`` of validated whole counts ``0 <= k <= n``, elementwise.
+
+    In memory, with many observations and a moderate largest ``n``, ``log m!`` is tabulated
+    once for ``m = 0 .. max(n)`` and looked up three times: the same floats as three
+    ``gammaln`` calls per element, at a fraction of the cost.
+    """
+    if not (_is_lazy(n) or _is_lazy(k)):
+        size = max(n.size, k.size)
+        n_max = int(n.max()) if n.size else 0
+        if size >= 1024 and n_max < size and n_max < 2**26:
+            table = gammaln(np.arange(n_max + 1, dtype=float) + 1.0)
+            ni, ki = n.astype(np.intp), k.astype(np.intp)
+            return table[ni] - table[ki] - table[ni - ki]
+    return gammaln(n + 1.0) - gammaln(k + 1.0) - gammaln(n - k + 1.0)
 
 
 class Geometric(_SuccessFailure):
