@@ -249,31 +249,49 @@ def case_map_logistic(sz: Sizes, *, pymc: bool) -> Case:
             f"scipy L-BFGS-B default maxcor=10, stopped at iteration {iters10} (first within 1e-6)"
         )
     pm_cold = None
+    pm_diag: dict[str, Any] = {}
     if pymc:
         import pymc as pm
 
-        def find_map(pm_model: Any) -> np.ndarray:
+        def find_map(pm_model: Any, **kwargs: Any) -> np.ndarray:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                point = pm.find_MAP(model=pm_model, progressbar=False)
+                point = pm.find_MAP(model=pm_model, progressbar=False, **kwargs)
             return np.r_[point["coef"], point["intercept"]]
 
         pm_model = bg.to_pymc(model)
         pm_cold, pm_answer = _clock_once(lambda: find_map(pm_model))
+        pm_diag = _find_map_diagnosis(pm_model, X)
         contenders["pymc"] = lambda: find_map(pm_model)
         labels["pymc"] = "pm.find_MAP, default options (warm: model built, compile cache warm)"
+        # Tuned: method="BFGS" (L-BFGS-B cannot get past the NaN gradient of its first trial
+        # step, whatever its options; see the notes), with the loosest gtol that reaches the
+        # reference to 1e-6, chosen the way bayesgd's tol is.
+        gtol_pm = None
+        for gtol in [10.0**-k for k in range(0, 8)]:
+            if _rel_err(find_map(pm_model, method="BFGS", options={"gtol": gtol}), ref) <= (
+                _TARGET_ERR
+            ):
+                gtol_pm = gtol
+                break
+        if gtol_pm is not None:
+            contenders["pymc_tuned"] = lambda: find_map(
+                pm_model, method="BFGS", options={"gtol": gtol_pm}
+            )
+            labels["pymc_tuned"] = (
+                f'pm.find_MAP tuned to reach the optimum (method="BFGS", '
+                f"options=dict(gtol={gtol_pm:g}); warm)"
+            )
     med, out = alternate(contenders, repeats=sz.repeats, warmup=True)
     errors = {k: _rel_err(v, ref) for k, v in out.items()}
     for key in contenders:
         note = f"error {errors[key]:.1e}"
         if key == "bayesgd":
             note += f"; {bg_iters} iterations"
-        if key == "pymc":
+        if key == "pymc" and errors[key] > _TARGET_ERR:
             note += (
-                " (scipy's default stopping rule ends it after a few evaluations: the answer "
-                "is not the optimum)"
-                if errors[key] > 1e-3
-                else ""
+                f"; stops after {pm_diag['nfev']} evaluations at the start point "
+                "(NaN gradient at L-BFGS-B's first trial step, see notes): not the optimum"
             )
         case.rows.append(
             Row(labels[key], med[key], baseline=key == "bayesgd", note=note, repeats=sz.repeats)
@@ -311,10 +329,69 @@ def case_map_logistic(sz: Sizes, *, pymc: bool) -> Case:
         )
     )
     if pymc:
-        case.targets.append(
-            Target(">= 10x faster than warm pm.find_MAP", med["pymc"] / med["bayesgd"], 10.0)
+        case.notes.append(
+            "why default find_MAP stops: its L-BFGS-B takes a first trial step of unit length "
+            "along the gradient (|x| = 1); with features on scales up to 100 that puts logits "
+            f"near {pm_diag['max_logit']:.0f}, where PyTensor's gradient of "
+            "`Bernoulli(logit_p=...)` (differentiated through log(sigmoid), log1p(-sigmoid) "
+            f"and a switch) is NaN in {pm_diag['nan_components']} of {X.shape[1] + 1} "
+            "components (the log density itself is finite). L-BFGS-B's line search aborts, "
+            "scipy returns the start point with "
+            f"'{pm_diag['message']}' (nfev {pm_diag['nfev']}), and find_MAP reports it as "
+            "the MAP. No L-BFGS-B option moves that first step (maxcor, ftol, gtol, maxiter, "
+            "maxls, maxeval change nothing), so the default-options row does not find the MAP"
         )
+        if "pymc_tuned" in med:
+            case.notes.append(
+                'find_MAP tuned: `method="BFGS"` (documented: passed through to '
+                "scipy.optimize.minimize) backtracks from the NaN trial points and goes on to "
+                f"the optimum; gtol={gtol_pm:g} is the loosest of 1, 0.1, ..., 1e-7 that "
+                "reaches 1e-6 "
+                "(same start, same model, compile cache warm)"
+            )
+            case.check(
+                errors["pymc_tuned"] <= _TARGET_ERR, "tuned find_MAP within 1e-6 of the reference"
+            )
+            case.targets.append(
+                Target(
+                    ">= 10x faster than warm pm.find_MAP tuned to reach the optimum",
+                    med["pymc_tuned"] / med["bayesgd"],
+                    10.0,
+                )
+            )
+        else:
+            case.notes.append(
+                'find_MAP with method="BFGS" did not reach 1e-6 for any gtol in 1, ..., 1e-7; '
+                "the target compares against the default row, which does not find the MAP"
+            )
+            case.targets.append(
+                Target(">= 10x faster than warm pm.find_MAP", med["pymc"] / med["bayesgd"], 10.0)
+            )
     return case
+
+
+def _find_map_diagnosis(pm_model: Any, X: np.ndarray) -> dict[str, Any]:
+    """Why default ``pm.find_MAP`` stops at the start: its raw result and the NaN gradient.
+
+    Re-runs the default call with ``return_raw=True`` and evaluates PyTensor's log-density
+    gradient at L-BFGS-B's first trial point, ``x0 - g / |g|`` (its first step has unit length).
+    """
+    import pymc as pm
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, raw = pm.find_MAP(model=pm_model, progressbar=False, return_raw=True)
+    d = X.shape[1]
+    g = np.asarray(raw.jac)  # gradient of -logp at the start point, [coef, intercept]
+    x1 = -g / np.linalg.norm(g)  # the start point is 0
+    point = {"coef": x1[:d], "intercept": np.asarray(x1[d])}
+    dlogp = pm_model.compile_dlogp(jacobian=False)(point)
+    return {
+        "message": str(raw.message),
+        "nfev": int(raw.nfev),
+        "nan_components": int(np.sum(~np.isfinite(dlogp))),
+        "max_logit": float(np.max(np.abs(X @ x1[:d] + x1[d]))),
+    }
 
 
 def _clock_once(fn: Callable[[], Any]) -> tuple[float, Any]:
