@@ -21,14 +21,16 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ._validation import as_rng, check_prob
 from .errors import NotConjugateError
 from .models.base import Model
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["METHODS", "Comparison", "compare"]
 
@@ -68,6 +70,8 @@ class Comparison:
 
     def map_vs_mean(self) -> pd.DataFrame:
         """Per parameter: the MAP, the posterior mean and sd, and their distance in sds."""
+        import pandas as pd
+
         if "map" not in self.results or self.reference is None:
             raise ValueError("map_vs_mean needs the 'map' method and a reference posterior")
         ref = self.table[self.table["method"] == self.reference].set_index("parameter")
@@ -192,6 +196,8 @@ def _predictions(
     model: Model, results: Mapping[str, Any], X_new: Any, prob: float, rng: np.random.Generator
 ) -> pd.DataFrame:
     """Predictive mean and interval at ``X_new`` for every method, in one tidy table."""
+    import pandas as pd
+
     from .predictive import predict
 
     rows = []
@@ -255,6 +261,8 @@ def compare(
     >>> round(float(cmp.map_vs_mean().loc["p", "distance_sd"]), 2)
     -0.99
     """
+    import pandas as pd
+
     if not isinstance(model, Model):
         raise TypeError(f"model must be a bayesgd Model, got {type(model).__name__}")
     prob = check_prob(prob, "prob")

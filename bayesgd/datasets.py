@@ -11,17 +11,22 @@ Examples
 from __future__ import annotations
 
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
 from .models import LogisticRegression, Normal
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["challenger_model", "load_challenger", "load_newcomb", "newcomb_model"]
 
 
 def _read(name: str) -> pd.DataFrame:
+    import pandas as pd
+
     with resources.files("bayesgd.data").joinpath(name).open("r") as handle:
         return pd.read_csv(handle)
 

@@ -38,10 +38,9 @@ import time
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
 from . import optim
@@ -50,6 +49,9 @@ from .errors import BoundaryWarning, ConvergenceWarning, DivergenceError
 from .models.base import Model, warn_finite_differences
 from .priors import DirichletPrior, MvNIGPrior, MvNormalPrior, NIGPrior, UnivariatePrior
 from .space import UnconstrainedSpace
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["MAPResult", "map_estimate"]
 
@@ -1083,6 +1085,8 @@ def _boundary_names(space, out: _Outcome) -> list[str]:
 
 
 def _history(space, rec: _Recorder) -> pd.DataFrame:
+    import pandas as pd
+
     n = rec.n
     U = rec.u[:n]
     cols: dict[str, Any] = {
@@ -1104,6 +1108,8 @@ def _history(space, rec: _Recorder) -> pd.DataFrame:
 
 
 def _compare_starts(space, runs, best_index) -> tuple[bool, pd.DataFrame]:
+    import pandas as pd
+
     best = runs[best_index].u
     rows = []
     distinct: list[np.ndarray] = []

@@ -23,13 +23,15 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ._validation import as_rng, check_positive_int, check_prob, check_probs, check_size
 from .models.base import Model
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Posterior", "SamplePosterior", "hdi_column_names"]
 
@@ -159,6 +161,8 @@ class Posterior:
         Columns: ``mean``, ``sd``, ``mode``, ``median`` and the HDI ends (ArviZ's names,
         ``hdi_3%`` and ``hdi_97%`` for ``prob=0.94``).
         """
+        import pandas as pd
+
         prob = check_prob(prob, "prob")
         low_name, high_name = hdi_column_names(prob)
         columns: dict[str, list[float]] = {

@@ -27,13 +27,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ._validation import as_rng, check_positive_int, check_prob
 from .intervals import hdi_of_samples
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Prediction", "predict"]
 
@@ -83,6 +85,8 @@ class Prediction:
 
     def to_frame(self) -> pd.DataFrame:
         """A DataFrame with one row per input and columns ``mean``, ``sd``, ``low``, ``high``."""
+        import pandas as pd
+
         return pd.DataFrame(
             {"mean": self.mean, "sd": self.sd, "low": self.low, "high": self.high},
             index=pd.RangeIndex(len(self.mean), name="row"),

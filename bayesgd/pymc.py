@@ -28,10 +28,9 @@ from __future__ import annotations
 import numbers
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ._validation import as_rng, check_positive_int, check_prob
 from .errors import NotConjugateError, SamplingWarning
@@ -39,6 +38,9 @@ from .models.base import Model, Parameter
 from .posterior import Posterior, SamplePosterior, hdi_column_names
 from .priors import Prior
 from .transforms import Identity
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "PyMCCheck",
@@ -216,6 +218,7 @@ class PyMCPosterior(SamplePosterior):
 
     def _diagnostics(self) -> pd.DataFrame:
         import arviz as az
+        import pandas as pd
 
         post = self.idata.posterior[list(self.names)]
         with np.errstate(invalid="ignore", divide="ignore"):  # NaN counts as a failed check
@@ -503,6 +506,8 @@ def _estimate(x: np.ndarray, stat: str, level: float) -> tuple[float, float]:
 def _statistics_table(
     candidate: Posterior, reference: PyMCPosterior, *, prob: float, z: float
 ) -> pd.DataFrame:
+    import pandas as pd
+
     low_name, high_name = hdi_column_names(prob)
     c_mean, c_sd, c_hdi = candidate.mean(), candidate.sd(), candidate.hdi(prob)
     cand_draws = isinstance(candidate, SamplePosterior)
@@ -550,6 +555,7 @@ def _map_table(
     map_kwargs: Mapping[str, Any] | None,
     rng: Any,
 ) -> pd.DataFrame:
+    import pandas as pd
     import pymc as pm
 
     from .map import map_estimate

@@ -118,7 +118,7 @@ def test_public_names_exist():
 def test_import_does_not_pull_in_heavy_or_gui_modules():
     code = (
         "import sys, bayesgd\n"
-        "heavy = [m for m in ('pymc', 'pytensor', 'arviz', 'matplotlib.pyplot') "
+        "heavy = [m for m in ('pymc', 'pytensor', 'arviz', 'matplotlib.pyplot', 'pandas') "
         "if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
