@@ -1049,7 +1049,11 @@ def _result(space, out: _Outcome, opt_name: str, jacobian: bool, record: bool) -
         message = (
             f"mode on the edge of the support: {edge} (the loss decreases toward it); {message}"
         )
-    history = _history(space, out.history) if record and out.history is not None else None
+    rec = out.history
+    if rec is not None:  # keep only the rows used until the history is read
+        rec.scalars, rec.u = rec.scalars[: rec.n].copy(), rec.u[: rec.n].copy()
+    # the DataFrame (and pandas) only when someone reads result.history
+    history = (lambda: _history(space, rec)) if record and rec is not None else None
     return MAPResult(
         params={n: _scalarise(v) for n, v in params.items()},
         loss=float(out.value) + 0.0,  # no -0.0
@@ -1067,6 +1071,25 @@ def _result(space, out: _Outcome, opt_name: str, jacobian: bool, record: bool) -
         model=space.model,
         at_kink=out.status == "kink",
     )
+
+
+def _get_history(self: MAPResult) -> pd.DataFrame | None:
+    value = self.__dict__.get("_history")
+    if callable(value):  # built on first access from the recorded arrays
+        value = value()
+        self.__dict__["_history"] = value
+    return value
+
+
+def _set_history(self: MAPResult, value: Any) -> None:
+    self.__dict__["_history"] = value
+
+
+MAPResult.history = property(  # type: ignore[assignment]
+    _get_history,
+    _set_history,
+    doc="Per-iteration DataFrame (``record=True``), built on first access; else None.",
+)
 
 
 def _edge_values(space, params, names: list[str]) -> dict[str, float]:

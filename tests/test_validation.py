@@ -126,3 +126,19 @@ def test_import_does_not_pull_in_heavy_or_gui_modules():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip() == "", f"import bayesgd imported {out.stdout.strip()}"
+
+
+def test_map_estimate_builds_its_history_table_only_when_read():
+    code = (
+        "import sys\n"
+        "from scipy import stats\n"
+        "import bayesgd as bg\n"
+        "r = bg.map_estimate(bg.Binomial(k=7, n=10, p=stats.beta(2, 2)))\n"
+        "before = 'pandas' in sys.modules\n"
+        "rows = len(r.history)\n"
+        "print(before, 'pandas' in sys.modules, rows == r.iterations + 1 or rows)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.split() == ["False", "True", "True"], out.stdout
