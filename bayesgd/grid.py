@@ -2203,7 +2203,8 @@ def grid(
     else:
         lo, hi = _locate(ev, layout, lo, hi, fixed)
         lo, hi = _trim(ev, layout, lo, hi, fixed, n)
-    for _ in range(4):  # the tail estimates were coarse: widen any side the grid truncates
+    # the tail estimates were coarse: widen any side the grid truncates, at most 4 times
+    for widenings in range(5):
         post = GridPosterior(
             model,
             _layout=layout,
@@ -2214,21 +2215,10 @@ def grid(
             _bytes_per_point=per_point,
             _warn=False,
         )
-        grown = _widen_truncated(post, fixed, lo, hi)
+        grown = None if widenings == 4 else _widen_truncated(post, fixed, lo, hi)
         if grown is None:
             break
         lo, hi = grown
-    else:
-        post = GridPosterior(
-            model,
-            _layout=layout,
-            _lo=lo,
-            _hi=hi,
-            _points=n,
-            _max_bytes=max_bytes,
-            _bytes_per_point=per_point,
-            _warn=False,
-        )
     post._diagnose(stacklevel=3)
     return post
 
