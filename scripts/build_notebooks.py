@@ -1426,16 +1426,14 @@ for mu, sigma in [(10.0, 3.0), (8.0, 5.0), (12.5, 1.5)]:
 (conjugate, else grid) in posterior standard deviations (`mean_error`, `mode_error`). Here
 without NUTS, which the checks below run. A method named in `methods=` that cannot run raises
 its error (`bg.NotConjugateError` for the Normal with independent priors), so we ask for the
-closed form only where there is one.
+closed form only where `bg.is_conjugate` says there is one.
 
 # %%
 tables = []
 for name, m in models.items():
-    try:
-        bg.conjugate(m)
-        methods = ["conjugate", "grid", "map", "laplace"]
-    except bg.NotConjugateError:  # the Normal with independent priors
-        methods = ["grid", "map", "laplace"]
+    methods = ["grid", "map", "laplace"]
+    if bg.is_conjugate(m):  # not the Normal with independent priors
+        methods = ["conjugate", *methods]
     cmp = bg.compare(m, methods=methods)
     print(cmp.explain().splitlines()[0])
     tables.append(cmp.table.assign(model=name))
