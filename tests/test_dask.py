@@ -380,6 +380,26 @@ def test_negative_signed_counts_caught_by_the_unsigned_view(dtype):
         bg.Poisson(k=np.ones(10, dtype=int), exposure=np.zeros(10, dtype=dtype), mu=stats.gamma(2))
 
 
+@pytest.mark.parametrize("groups", [None, 3])
+@pytest.mark.parametrize(
+    ("dtype", "bad"), [(np.uint8, 2), (np.uint8, 255), (np.int8, 2), (np.int8, -1)]
+)
+def test_one_byte_bernoulli_data_checked_after_counting(dtype, bad, groups):
+    """One-byte data are counted first and checked second: every path still refuses non-0/1."""
+    shape = (40,) if groups is None else (40, groups)
+    prior = stats.beta(1, 1) if groups is None else stats.beta(np.ones(groups), np.ones(groups))
+    y = (np.random.default_rng(7).random(shape) < 0.5).astype(dtype)
+    good = bg.Bernoulli(y=y, p=prior)
+    np.testing.assert_array_equal(good.stats["successes"], y.astype(int).sum(axis=0))
+    y.flat[29] = bad
+    expected = "y must be >= 0" if bad < 0 else "y must be <= 1"
+    with pytest.raises(ValueError, match=expected):
+        bg.Bernoulli(y=y, p=prior)
+    with pytest.raises(ValueError, match=expected):
+        good.update(y=y)
+    assert good.n_obs == 40  # the failed update left the model as it was
+
+
 def test_streaming_update_does_not_copy_large_chunks():
     """Above the storage limit a chunk is reduced to statistics; the model keeps no data."""
     from bayesgd.models.base import KEEP_DATA_LIMIT

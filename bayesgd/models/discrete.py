@@ -69,15 +69,35 @@ class Bernoulli(_SuccessFailure):
         self._init_family({"y": y}, {"p": p})
 
     def _validate(self, data):
-        y = check_counts("y", data["y"], high=1)
-        return {"y": y}
+        y = data["y"]
+        if isinstance(y, np.ndarray) and y.dtype == bool:
+            return {"y": y}  # 0/1 by construction
+        if _one_byte_integers(y):
+            return {"y": y}  # checked by _stats right after counting, while y is in cache
+        return {"y": check_counts("y", y, high=1)}
 
     def _stats(self, arrays):
         y = arrays["y"]
-        # validated 0/1 data: counting non-zeros is the sum, at memory speed
-        s = np.asarray(np.count_nonzero(y)) if y.ndim == 1 and not _is_lazy(y) else self._sum(y)
+        if y.ndim == 1 and not _is_lazy(y):
+            # counting non-zeros is the sum of 0/1 data, at memory speed; one-byte integers
+            # are checked second, so the check reads y from cache instead of memory
+            s = np.asarray(np.count_nonzero(y))
+            _check_binary_bytes(y)
+        else:
+            _check_binary_bytes(y)
+            s = self._sum(y)
         n = float(y.shape[0])
         return {"successes": s, "failures": n - s, "const": np.zeros_like(s)}
+
+
+def _one_byte_integers(y: Any) -> bool:
+    return isinstance(y, np.ndarray) and y.dtype.kind in "iu" and y.dtype.itemsize == 1
+
+
+def _check_binary_bytes(y: Any) -> None:
+    """Raise unless one-byte integer ``y`` is all 0/1 (bool and wider data need no check here)."""
+    if _one_byte_integers(y) and y.size and y.view(np.uint8).max() > 1:
+        check_counts("y", y, high=1)  # raises, naming the offending values
 
 
 class Binomial(_SuccessFailure):
