@@ -209,6 +209,43 @@ def test_exponential():
     _same_posterior(m, bg.Exponential(y=y, lam=stats.gamma(2, scale=1)), rtol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.float64])
+def test_categorical_labels_counted_chunk_by_chunk(dtype):
+    rng = np.random.default_rng(13)
+    K = 5
+    y = rng.choice(K, size=N, p=[0.1, 0.2, 0.4, 0.25, 0.05]).astype(dtype)
+    src = Source(y)
+    prior = stats.dirichlet(np.full(K, 0.5))
+    with Watch() as watch:
+        m = bg.Categorical(y=src.array, p=prior)
+    assert m.data is None
+    assert src.each_chunk_once()
+    _one_chunk_at_most(watch)
+    memory = bg.Categorical(y=y, p=prior)
+    _same_posterior(m, memory, rtol=1e-15)
+    np.testing.assert_array_equal(m.stats["counts"], np.bincount(y.astype(int), minlength=K))
+    bad = y.copy()
+    bad[6 * CHUNK + 1] = K  # one label past the last category, in one chunk
+    with pytest.raises(ValueError, match="y must be <= 4"):
+        bg.Categorical(y=Source(bad).array, p=prior)
+
+
+def test_multinomial_counts_and_coefficients_in_one_pass():
+    rng = np.random.default_rng(14)
+    K = 4
+    x = rng.multinomial(rng.integers(0, 30, size=N), [0.1, 0.2, 0.3, 0.4])
+    src = Source(x)
+    prior = stats.dirichlet(np.ones(K))
+    with Watch() as watch:
+        m = bg.Multinomial(x=src.array, p=prior)
+    assert m.data is None
+    assert src.each_chunk_once()  # counts and the log multinomial coefficients together
+    _one_chunk_at_most(watch, itemsize=8 * K)
+    _same_posterior(m, bg.Multinomial(x=x, p=prior), rtol=1e-12)
+    coefficients = gammaln(x.sum(axis=1) + 1.0) - gammaln(x + 1.0).sum(axis=1)
+    np.testing.assert_allclose(m.stats["const"], coefficients.sum(), rtol=1e-12)
+
+
 def test_dataframe_column():
     rng = np.random.default_rng(8)
     frame = pd.DataFrame({"y": rng.normal(3.0, 1.0, size=N), "k": rng.poisson(2.0, size=N)})

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from scipy.special import gammaln, xlogy
 
-from ._elementwise import ElementwiseModel, _as_array, check_counts
+from ._elementwise import ElementwiseModel, _compute, _is_lazy, check_counts
 from .base import SIMPLEX
 
 __all__ = ["Categorical", "Multinomial"]
@@ -83,9 +83,9 @@ class Multinomial(_CategoryCounts):
 
     def _stats(self, arrays):
         x = arrays["x"]
-        counts = self._sum(x)
-        const = float(np.sum(gammaln(x.sum(axis=-1) + 1.0)) - np.sum(gammaln(x + 1.0)))
-        return {"counts": counts, "const": np.asarray(const)}
+        # log multinomial coefficients; a dask reduction stays lazy, computed with the counts
+        const = (gammaln(x.sum(axis=-1) + 1.0) - gammaln(x + 1.0).sum(axis=-1)).sum()
+        return {"counts": self._sum(x), "const": _compute(const)}
 
 
 class Categorical(_CategoryCounts):
@@ -106,14 +106,20 @@ class Categorical(_CategoryCounts):
         self._init_family({"y": y}, {"p": p})
 
     def _normalise(self, data):
-        y = _as_array("y", data["y"])
-        y = check_counts("y", y, high=self.group_shape[-1] - 1)
-        y = np.asarray(y).reshape(-1).astype(np.int64)
-        return {"y": y}
+        y = check_counts("y", data["y"], high=self.n_categories - 1)
+        if _is_lazy(y):  # dask: labels counted chunk by chunk, never loaded whole
+            return {"y": y.reshape(-1).astype(np.intp)}
+        return {"y": y.reshape(-1).astype(np.int64, copy=False)}
 
     def _validate(self, data):  # pragma: no cover - _normalise validates
         return data
 
     def _stats(self, arrays):
-        counts = np.bincount(arrays["y"], minlength=self.n_categories).astype(float)
+        y = arrays["y"]
+        if _is_lazy(y):
+            import dask.array as da
+
+            counts = da.bincount(y, minlength=self.n_categories)
+        else:
+            counts = np.bincount(y, minlength=self.n_categories)
         return {"counts": counts, "const": np.asarray(0.0)}
