@@ -235,6 +235,20 @@ def test_to_pymc_log_density_matches(case):
     _assert_same_density(model, pm_model, _points(model, rng))
 
 
+@pytest.mark.parametrize("r", [3.0, [3.0, 2.5, 1.0, 4.0], [2.0, 2.0, 2.0, 2.0]])
+def test_to_pymc_negative_binomial_compiles_without_rewrite_errors(r, caplog):
+    """An all-equal constant ``n`` vector once made PyTensor log a failed graph rewrite."""
+    k = np.array([4, 6, 0, 9])
+    model = bg.NegativeBinomial(k=k, r=r, p=stats.beta(2.0, 2.0))
+    with caplog.at_level("WARNING"):
+        logp = to_pymc(model).compile_logp(jacobian=False)
+        p = 0.37
+        got = logp({"p_logodds__": np.log(p / (1.0 - p))})
+    assert not [rec for rec in caplog.records if rec.levelno >= 30], caplog.text[:2000]
+    expected = stats.beta(2.0, 2.0).logpdf(p) + stats.nbinom(np.asarray(r), p).logpmf(k).sum()
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
 def test_to_pymc_uses_pymc_families_and_loc_scale():
     pm_model = to_pymc(_normal(stats.t(4, loc=1.0, scale=2.0)))
     assert type(pm_model["mu"].owner.op).__name__ == "StudentTRV"
