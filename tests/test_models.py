@@ -517,6 +517,36 @@ def test_binomial_two_experiments_share_p():
     np.testing.assert_allclose(diff, diff[0])
 
 
+@pytest.mark.parametrize(
+    ("build", "shared"),
+    [
+        (lambda y: bg.Normal(y=y, mu=stats.norm(0, 10), sigma=np.array([1.0, 2.0])), "mu"),
+        (lambda y: bg.Normal(y=y, mu=np.array([0.0, 1.0]), sigma2=stats.invgamma(2)), "sigma2"),
+    ],
+)
+def test_data_are_not_copied_into_a_parameter_the_groups_share(build, shared):
+    """A fixed value per position makes groups; an observation without that axis is refused
+    (it would count once per group in the shared parameter), in the constructor and update."""
+    model = build(np.array([1.0, 2.0]))
+    assert model.n_obs == 1 and model.group_shape == (2,)
+    for y in (np.array([3.0]), 3.0, np.array([[3.0], [4.0]])):
+        with pytest.raises(ValueError, match=rf"count 2 times in {shared}"):
+            model.update(**{model.observed[0]: y})
+        with pytest.raises(ValueError, match=rf"count 2 times in {shared}"):
+            build(y)
+    # one value per position stays allowed and equals the observations written out by hand
+    two = model.update(**{model.observed[0]: np.array([3.0, 4.0])})
+    assert two.n_obs == 2
+
+
+def test_same_data_for_every_group_with_its_own_parameters_is_allowed():
+    """Batched priors over shared data (prior sensitivity) see each observation once per group."""
+    m = bg.Binomial(k=7, n=10, p=stats.beta([1.0, 2.0, 5.0], [1.0, 2.0, 5.0]))
+    np.testing.assert_array_equal(m.stats["successes"], [7.0, 7.0, 7.0])
+    post = bg.conjugate(m)
+    np.testing.assert_allclose(post.hyper["a"], [8.0, 9.0, 12.0])
+
+
 @pytest.mark.parametrize("data_shape", ["G", "NG"])
 def test_batched_prior_gives_one_parameter_per_group(data_shape):
     G = 3

@@ -207,6 +207,7 @@ class ElementwiseModel(Model):
                 f"data shapes {shapes} would give every parameter group more than one shape: "
                 f"the trailing axes must match {self.group_shape}"
             )
+        self._refuse_copies_into_shared_parameters(shapes)
         out = {}
         if any(_is_lazy(a) for a in arrays.values()):  # dask: broadcast lazily, chunk-aligned
             import dask.array as da
@@ -227,6 +228,34 @@ class ElementwiseModel(Model):
                 arr = arr.reshape((-1, *self.group_shape))
             out[key] = arr
         return out
+
+    def _refuse_copies_into_shared_parameters(self, shapes: Mapping[str, tuple[int, ...]]) -> None:
+        """Refuse data that broadcasting would copy across groups sharing a free parameter.
+
+        Data lacking a group axis are seen by every group, which is right when each group has
+        its own parameters (one analysis per prior), but counts each observation once per group
+        in a parameter the groups share, e.g. ``Normal(y=[3.0], mu=norm(0, 10), sigma=[1, 2])``.
+        """
+        nd = len(self.group_shape)
+        data_shape = np.broadcast_shapes(*shapes.values())
+        padded = (1,) * max(0, nd - len(data_shape)) + tuple(data_shape)
+        trailing = padded[len(padded) - nd :]
+        for axis, (size, groups) in enumerate(zip(trailing, self.group_shape, strict=True)):
+            if size != 1 or groups == 1:
+                continue
+            shared = [
+                name
+                for name, param in self.parameters.items()
+                if axis < nd - len(param.shape) or param.shape[axis - (nd - len(param.shape))] == 1
+            ]
+            if shared:
+                raise ValueError(
+                    f"data shapes {shapes} would be copied to all {groups} positions of axis "
+                    f"{axis} of the groups' shape {self.group_shape} (set by the priors and "
+                    f"fixed values), so each observation would count {groups} times in "
+                    f"{', '.join(shared)}, which the groups share; give data whose trailing "
+                    f"axes are {self.group_shape} (one value per group)"
+                )
 
     @staticmethod
     def _count(arrays: Mapping[str, Any]) -> int:
