@@ -77,6 +77,10 @@ _SLOPE = 0.1
 _PROBE_SEED = 12345
 #: Two restarts agree when their ``u`` differ by less than this (relative to max(1, |u|)).
 _AGREE = 1e-4
+#: Steps this many ulps of ``max(1, |u|)`` or shorter that do not lower the loss make no
+#: progress; after ``_STUCK`` of them in a row the run has stalled at floating-point precision.
+_ULPS = 8.0
+_STUCK = 3
 
 
 @dataclass(repr=False, eq=False)
@@ -797,6 +801,7 @@ class _Run:
             checked = (_embed(u, idx, x).copy(), value, it)
             it_round = it
             restart = False
+            stuck = 0
             while True:
                 gnorm = math.sqrt(float(g @ g))
                 scale = max(1.0, abs(value))
@@ -825,7 +830,15 @@ class _Run:
                     raise self._divergence(
                         it, value_new, g_new, _embed(u, idx, x), best_x, best_g, f_sub
                     )
+                # rounding, not curvature, limits a step this short that does not lower the
+                # loss (large counts make gradient noise exceed tol * |L|): stop as stalled
+                tiny = _ULPS * np.finfo(float).eps * max(1.0, float(np.max(np.abs(x))))
+                no_progress = value_new >= value and float(np.max(np.abs(step))) <= tiny
+                stuck = stuck + 1 if no_progress else 0
                 prev, x, value, g = value, x_new, value_new, g_new
+                if stuck >= _STUCK:
+                    status = "stalled"
+                    break
                 if value < best_value:
                     best_value, best_x, best_g = value, x, g
                 if rec is not None:

@@ -432,6 +432,30 @@ def test_max_iter_warns_and_flags():
     assert "max_iter" in fit.message
 
 
+@pytest.mark.parametrize(
+    ("k", "n"), [(92_348_827, 300_000_000), (813_270_239, 1_000_000_000), (7, 10**9)]
+)
+def test_large_counts_stop_at_floating_point_precision(k, n):
+    """With 1e8+ trials the gradient's rounding noise exceeds tol * |L| at the exact mode: the
+    run stops when steps no longer move u or lower the loss, and counts as converged."""
+    m = bg.Binomial(k=k, n=n, p=stats.beta(1, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        fit = map_estimate(m)
+    assert fit.converged and fit.iterations < 100
+    assert fit.params["p"] == pytest.approx(k / n, rel=1e-12)
+    # the gradient left is at its rounding level: n * eps relative to the two terms' size
+    assert fit.grad_norm <= 1e3 * n * np.finfo(float).eps
+
+
+def test_stall_far_from_the_mode_is_not_convergence():
+    """A step too small to move u, but with the gradient far from zero, is reported as such."""
+    m = bg.Binomial(k=7, n=10, p=stats.beta(2, 2))
+    with pytest.warns(ConvergenceWarning, match="floating-point precision"):
+        fit = map_estimate(m, optimizer="gd", lr=1e-300)
+    assert not fit.converged and fit.iterations < 100
+
+
 def test_non_finite_start_is_invalid_input():
     def loglik(mu):
         mu = np.asarray(mu)
