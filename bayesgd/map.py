@@ -81,6 +81,8 @@ _AGREE = 1e-4
 #: progress; after ``_STUCK`` of them in a row the run has stalled at floating-point precision.
 _ULPS = 8.0
 _STUCK = 3
+#: A run that ends this far above its best loss (relative to max(1, |best|)) never settled.
+_UNSETTLED = 0.1
 
 
 @dataclass(repr=False, eq=False)
@@ -556,6 +558,7 @@ class _Run:
         self.fun = counted
         self.edge = np.zeros(space.dim)  # -1 / +1: held at that edge; 0: free
         self.edge_from = np.zeros(space.dim)  # the interior value a held coordinate came from
+        self.unsettled: tuple[float, float, float] | None = None  # (last, best, suggested lr)
 
     # -------------------------------------------------------------------------- helpers
     def _report_u(self, u: np.ndarray) -> np.ndarray:
@@ -873,6 +876,13 @@ class _Run:
                 continue
             if status in ("stalled", "max_iter") and self._at_kink(f_sub, x, value, g):
                 status = "kink"
+            overshoot = value - best_value > _UNSETTLED * max(1.0, abs(best_value))
+            if status == "max_iter" and overshoot:
+                try:
+                    lr = optim.suggest_step_size(f_sub, best_x, best_g)
+                except Exception:  # the suggestion must never hide the report itself
+                    lr = math.nan
+                self.unsettled = (value, best_value, lr)
             if status == "converged" and it == it_round and nudges < 3:
                 # a start exactly at a stationary point (zero gradient) that is not a minimum
                 lower = self._descend_from_stationary(f_sub, x, value)
@@ -936,6 +946,14 @@ class _Run:
                 "stopped: the line search can no longer decrease the loss at floating-point "
                 f"precision (|grad| = {gnorm:.3g})"
             )
+        elif status == "max_iter" and self.unsettled is not None:
+            converged = False
+            last, best, lr = self.unsettled
+            message = (
+                f"the loss never settled in max_iter={self.max_iter} iterations: it ended at "
+                f"{last:.6g}, far above the best {best:.6g} seen, so the steps overshoot (the "
+                "step size is too large for the curvature here)"
+            )
         elif status == "max_iter":
             converged = False
             message = (
@@ -948,7 +966,13 @@ class _Run:
         if status == "edge":
             message = "every coordinate is on the edge: nothing left to optimise"
         if not converged:
-            advice = "increase max_iter, loosen tol, " + _other_optimizer(self.opt.name)
+            if self.unsettled is None:
+                advice = "increase max_iter, loosen tol, "
+            elif math.isfinite(lr := self.unsettled[2]):
+                advice = f"lower lr (about {lr:.3g} fits the curvature at the best point), "
+            else:
+                advice = "lower lr, "
+            advice += _other_optimizer(self.opt.name)
             out.warnings.append(
                 (ConvergenceWarning, f"map_estimate did not converge: {message}; {advice}")
             )

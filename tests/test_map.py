@@ -691,3 +691,28 @@ def test_central_point_is_prior_median():
     with pytest.warns(ConvergenceWarning):
         fit = map_estimate(m, max_iter=1, record=True, init={"mu": 0.5, "sigma": 1.0})
     assert fit.history["mu"].iloc[0] == 0.5
+
+
+def test_fixed_step_that_overshoots_is_reported_with_a_smaller_step():
+    """Fixed-step descent on raw temperatures bounces far above its start without blowing up:
+    the warning says the loss never settled and names a step size that fits the curvature."""
+    df = bg.datasets.load_challenger()
+    m = bg.LogisticRegression(
+        X=df[["temperature_f"]].to_numpy(float),
+        y=df["damaged"].to_numpy(),
+        coef=stats.norm(0, 2.5),
+        intercept=stats.norm(0, 5),
+    )
+    with pytest.warns(ConvergenceWarning, match="never settled") as caught:
+        fit = map_estimate(m, optimizer="gd", lr=0.01, max_iter=200)
+    assert not fit.converged
+    start = float(UnconstrainedSpace(m).loss(np.zeros(2), jacobian=False))
+    assert fit.loss > 10 * start  # far above where it began
+    text = str(caught[0].message)
+    suggested = float(re.search(r"lower lr \(about ([0-9.e+-]+)", text).group(1))
+    assert 0 < suggested < 0.01
+    # the suggested step is the exact line minimiser along -g at the start (g'g / g'Hg)
+    space = UnconstrainedSpace(m)
+    g = space.objective(jacobian=False)(np.zeros(2))[1]
+    h = optimize.approx_fprime(np.zeros(2), lambda u: space.objective(jacobian=False)(u)[1] @ g)
+    assert suggested == pytest.approx(float(g @ g) / float(h @ g), rel=1e-2)
