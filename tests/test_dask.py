@@ -9,6 +9,7 @@ task result, and compares the posterior with the one computed in memory.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import dask
@@ -398,6 +399,36 @@ def test_bool_and_small_integer_data_give_the_same_statistics():
     kp = np.array([255, 3, 0], dtype=np.uint8)
     const = bg.Poisson(k=kp, mu=stats.gamma(2)).stats["const"]
     np.testing.assert_allclose(const, -gammaln(kp.astype(float) + 1.0).sum(), rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_short_floats_give_64_bit_statistics(dtype):
+    """float16 sums of 1000 values of 100 overflow to inf; float32 sums lose digits."""
+    y = np.full(1000, 100.0, dtype=dtype)
+    y[::7] = 99.5  # exactly representable in both
+    ref = y.astype(np.float64)
+    normal = bg.Normal(y=y, mu=stats.norm(0, 1000), sigma=1.0)
+    np.testing.assert_array_equal(normal.stats["mean"], ref.mean())
+    expo = bg.Exponential(y=y, lam=stats.gamma(1))
+    assert expo.stats["total"] == math.fsum(ref)
+    post = bg.conjugate(bg.Normal(y=y, prior=stats.normal_inverse_gamma(0, 1, 2, 2)))
+    memory = bg.conjugate(bg.Normal(y=ref, prior=stats.normal_inverse_gamma(0, 1, 2, 2)))
+    for key, value in memory.hyper.items():
+        np.testing.assert_allclose(post.hyper[key], value, rtol=1e-15)
+    lazy = bg.Normal(y=Source(np.tile(y, 10)).array, mu=stats.norm(0, 1000), sigma=1.0)
+    np.testing.assert_allclose(lazy.stats["mean"], ref.mean(), rtol=1e-15)
+
+
+def test_counts_whose_sum_passes_int64_are_summed_in_floating_point():
+    """4 * 2**62 wraps to 0 in int64; the statistics must not drop the data."""
+    k = np.full(4, 2**62, dtype=np.int64)
+    hyper = bg.conjugate(bg.Poisson(k=k, mu=stats.gamma(1))).hyper
+    assert hyper["a"] == 1.0 + 2.0**64 and hyper["b"] == 5.0
+    n = k + 2**12  # per-observation trials take the other validation path; 2**12 is one
+    hyper = bg.conjugate(bg.Binomial(k=k, n=n, p=stats.beta(1, 1))).hyper  # ulp at 2**64
+    assert hyper["a"] == 1.0 + 2.0**64 and hyper["b"] == 1.0 + 4 * 2**12
+    small = np.full(4, 2**40, dtype=np.int64)  # no risk: summed exactly as integers
+    assert bg.Poisson(k=small, mu=stats.gamma(1)).stats["events"] == 2.0**42
 
 
 @pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64])

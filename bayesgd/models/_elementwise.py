@@ -38,6 +38,8 @@ def _as_array(name: str, value: Any) -> Any:
         arr = arr.view(np.uint8)  # bool is one byte of 0 or 1: a view, not a copy
     if arr.dtype.kind not in "iuf":
         raise TypeError(f"{name} must be numeric, got an array of dtype {arr.dtype}")
+    if arr.dtype.kind == "f" and arr.dtype.itemsize < 8:
+        arr = arr.astype(np.float64)  # float16/32 sums overflow or lose digits: 64-bit stats
     return arr
 
 
@@ -51,6 +53,8 @@ def _dask_array(name: str, value: Any) -> Any:
         value = value.compute_chunk_sizes()  # lengths only: one pass, bounded memory
     if value.dtype != bool and value.dtype.kind not in "iuf":
         raise TypeError(f"{name} must be numeric, got a dask array of dtype {value.dtype}")
+    if value.dtype.kind == "f" and value.dtype.itemsize < 8:
+        value = value.astype(np.float64)  # chunk by chunk, as in memory
     return value
 
 
@@ -91,21 +95,31 @@ def check_real(name: str, value: Any, *, low: float = -np.inf, strict: bool = Fa
     return arr
 
 
-def _integer_counts_ok(arr: np.ndarray, low: int, high: Any) -> bool:
-    """One fast reduction deciding that integer ``arr`` lies in ``[low, high]`` (scalar high).
+def _integer_counts_max(arr: np.ndarray, low: int, high: Any) -> int | None:
+    """The largest of integer ``arr`` if it lies in ``[low, high]`` (scalar high), else None.
 
-    With ``low == 0`` a signed array is read as unsigned: negative values become larger than
-    any bound, so one ``max`` checks both ends. False means "look closer", not "invalid".
+    One fast reduction: with ``low == 0`` a signed array is read as unsigned, so negative
+    values become larger than any bound and one ``max`` checks both ends. None means "look
+    closer", not "invalid".
     """
     if arr.size == 0:
-        return True
+        return 0
     info = np.iinfo(arr.dtype)
     top = info.max if high is None else min(int(high), info.max)
     if low <= 0 and (arr.dtype.kind == "u" or low == 0):
         if arr.dtype.kind == "i":
             arr = arr.view(arr.dtype.str.replace("i", "u"))
-        return bool(arr.max() <= top)
-    return bool(arr.min() >= low and arr.max() <= top)
+        biggest = int(arr.max())
+        return biggest if biggest <= top else None
+    biggest = int(arr.max())
+    return biggest if arr.min() >= low and biggest <= top else None
+
+
+def _summable(arr: np.ndarray, biggest: int) -> np.ndarray:
+    """Integer counts whose sum could pass 2**63 (and wrap around) become float64."""
+    if biggest * arr.size >= 2**63:
+        return arr.astype(np.float64)
+    return arr
 
 
 def check_new_inputs(X: Any, n_features: int, name: str = "X_new") -> np.ndarray:
@@ -135,8 +149,10 @@ def check_counts(name: str, value: Any, *, low: int = 0, high: Any = None) -> An
         if _is_dask(high) or np.ndim(high) > 0:  # per-observation bounds travel with the chunks
             return _lazy_checked(arr, lambda b, h: check_counts(name, b, low=low, high=h), high)
         return _lazy_checked(arr, lambda b: check_counts(name, b, low=low, high=high))
-    if arr.dtype.kind in "iu" and np.ndim(high) == 0 and _integer_counts_ok(arr, low, high):
-        return arr  # integers in range: no NaN, no fractions, no second pass
+    if arr.dtype.kind in "iu" and np.ndim(high) == 0:
+        biggest = _integer_counts_max(arr, low, high)
+        if biggest is not None:  # integers in range: no NaN, no fractions, no second pass
+            return _summable(arr, biggest)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must contain only finite counts (found NaN or inf)")
     if arr.dtype.kind == "f" and np.any(arr != np.floor(arr)):
@@ -147,6 +163,8 @@ def check_counts(name: str, value: Any, *, low: int = 0, high: Any = None) -> An
         if np.ndim(high) == 0:
             raise ValueError(f"{name} must be <= {high}, got a maximum of {arr.max()}")
         raise ValueError(f"{name} must not exceed its number of trials")
+    if arr.dtype.kind in "iu" and arr.size:
+        return _summable(arr, int(arr.max()))
     return arr
 
 
