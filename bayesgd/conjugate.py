@@ -1069,21 +1069,17 @@ class _DirichletPosterior(ConjugatePosterior):
 
 
 def _new_design(model: Model, new: Mapping[str, Any]) -> np.ndarray:
+    """The new rows ``X=``, read as everywhere else (``bayesgd.models._elementwise.check_rows``).
+
+    ``(m, d)``; 1-D only for a one-feature model, where it is ``m`` values of that feature.
+    """
+    from .models._elementwise import check_rows
+
     if "X" not in new:
         raise TypeError("predictive() needs X=, the features of the new observation(s)")
-    try:
-        X = np.asarray(new["X"], dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"X must be a numeric array, got {type(new['X']).__name__}") from exc
-    d = model.n_features
-    if X.ndim == 0 and d == 1:
-        X = X.reshape(1, 1)
-    if X.ndim == 1:
-        X = X.reshape(1, -1) if X.shape[0] == d else X.reshape(-1, 1) if d == 1 else X
-    if X.ndim != 2 or X.shape[1] != d or X.shape[0] == 0:
-        raise ValueError(f"X must have shape (m, {d}) or ({d},), got {np.shape(new['X'])}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X must contain only finite values")
+    X = check_rows(new["X"], model.n_features, "X")
+    if X.shape[0] == 0:
+        raise ValueError(f"X must have at least one row, got shape {X.shape}")
     return X
 
 
@@ -1200,7 +1196,9 @@ class _RegressionNIGPosterior(ConjugatePosterior):
         """``stats.multivariate_t`` of the responses at new rows ``X`` (shape ``(m, d)``).
 
         Location ``X m (+ fixed intercept)``, shape ``(b/a) (I + X V X')``, ``df = 2a``; the
-        ``m`` responses are jointly distributed (they share ``coef`` and ``sigma2``).
+        ``m`` responses are jointly distributed (they share ``coef`` and ``sigma2``). ``X`` is
+        read as by the model and :meth:`predict`: one row is ``[[x1, ..., xd]]``; a 1-D
+        ``X`` is ``m`` values of the feature of a one-feature model.
 
         Examples
         --------
@@ -1209,7 +1207,7 @@ class _RegressionNIGPosterior(ConjugatePosterior):
         >>> X = np.column_stack([np.ones(4), [0.0, 1.0, 2.0, 3.0]])
         >>> prior = bg.priors.NormalInverseGamma(mean=[0, 0], cov=100.0, a=2, b=2)
         >>> post = conjugate(bg.LinearRegression(X=X, y=[1.0, 3.1, 4.9, 7.2], prior=prior))
-        >>> post.predictive(X=[1.0, 4.0]).dim
+        >>> post.predictive(X=[[1.0, 4.0]]).dim
         1
         """
         _check_kwargs(new, ("X",), "a LinearRegression posterior predictive")
@@ -1308,6 +1306,9 @@ class _RegressionGaussianPosterior(ConjugatePosterior):
 
     def predictive(self, **new: Any) -> Any:
         """``stats.multivariate_normal`` of the responses at new rows ``X`` (shape ``(m, d)``).
+
+        ``X`` is read as by the model and :meth:`predict`: a 1-D ``X`` is ``m`` values of the
+        feature of a one-feature model, and is refused when there are more features.
 
         Examples
         --------

@@ -140,6 +140,21 @@ def _posterior_draws(model: Any, posterior: Any, size: int, rng: np.random.Gener
     return values
 
 
+def _offset_argument(model: Any, offset: Any, n_rows: int) -> dict[str, np.ndarray]:
+    """``{"offset": ...}`` for ``_predictive_mean`` when the model has an offset term, else {}.
+
+    The model's ``_new_offset(offset, n_rows)`` validates it (and requires it when the model was
+    fitted with one); a model without that hook takes no offset.
+    """
+    hook = getattr(model, "_new_offset", None)
+    if hook is None:
+        if offset is not None:
+            raise TypeError(f"{type(model).__name__} has no offset term; offset= is not taken")
+        return {}
+    off = hook(offset, n_rows)
+    return {} if off is None else {"offset": off}
+
+
 def predict(
     model: Any,
     X_new: Any,
@@ -150,6 +165,7 @@ def predict(
     size: int = 1000,
     interval: str = "eti",
     noise: bool = False,
+    offset: Any = None,
     rng: Any = None,
 ) -> np.ndarray | Prediction:
     """Predict at new inputs from parameter values or from a posterior.
@@ -159,7 +175,8 @@ def predict(
     model : Model
         A model with prediction hooks, e.g. :class:`bayesgd.Perceptron`.
     X_new : array_like, shape (m, d)
-        New inputs.
+        New inputs, one row each; a 1-D ``X_new`` is ``m`` values of the single feature of a
+        one-feature regression (with more features one row is ``[[x1, ..., xd]]``).
     params : dict or MAPResult, optional
         Parameter values (free parameters; leading batch axes allowed). Give this *or*
         ``posterior``.
@@ -175,6 +192,10 @@ def predict(
     noise : bool, default False
         Regression only: add the observation noise ``sigma`` to each draw, so the interval is
         one for a new ``y`` rather than for its mean.
+    offset : float or array_like, shape (m,), optional
+        :class:`~bayesgd.PoissonRegression` only: added to the linear predictor of each new
+        row, e.g. ``np.log(exposure)`` (a scalar is shared by all rows). Required when the
+        model was fitted with an offset; 0 by default otherwise.
     rng : None, int or Generator
         Randomness for the posterior draws and the noise.
 
@@ -209,6 +230,7 @@ def predict(
     X = model._check_X(X_new, "X_new")
     if (params is None) == (posterior is None):
         raise TypeError("give exactly one of params (point values) and posterior=")
+    extra = _offset_argument(model, offset, X.shape[0])
     if not isinstance(noise, bool):
         raise TypeError(f"noise must be True or False, got {noise!r}")
     if noise and getattr(model, "task", None) != "regression":
@@ -217,14 +239,14 @@ def predict(
         if noise:
             raise ValueError("noise=True needs posterior=; with params the mean is returned")
         values, batch = _point_values(model, params)
-        return model._predictive_mean(X, values, batch)
+        return model._predictive_mean(X, values, batch, **extra)
     prob = check_prob(prob, "prob")
     size = check_positive_int(size, "size")
     if interval not in _INTERVALS:
         raise ValueError(f"interval must be one of {list(_INTERVALS)}, got {interval!r}")
     gen = as_rng(rng)
     values = _posterior_draws(model, posterior, size, gen)
-    draws = model._predictive_mean(X, values, (size,))
+    draws = model._predictive_mean(X, values, (size,), **extra)
     if noise:
         scales = {**model.fixed, **values}
         sigma = (

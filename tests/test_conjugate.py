@@ -1255,3 +1255,89 @@ def test_large_batched_binomial_is_lazy_and_exact():
     assert post.dist["p"] is post._marginals["p"]  # computed once, then cached
     assert post.dist is post.dist
     np.testing.assert_array_equal(post.hyper["a"], a0 + k)
+
+
+# ============================================================================================
+# Regressions: X means the same in update, predictive and predict
+# ============================================================================================
+
+
+def _nig_regression(X, y):
+    prior = bg.priors.NormalInverseGamma(mean=[0.0, 0.0], cov=[[4.0, 0.5], [0.5, 2.0]], a=2, b=2)
+    return bg.LinearRegression(X=X, y=y, prior=prior)
+
+
+def test_regression_one_row_is_two_dimensional_in_update_predictive_and_predict():
+    import re
+
+    post = conjugate(_nig_regression(X_REG, Y_REG))
+    msg = re.escape("must have shape (m, 2), a 2-D array with 2 columns, got a 1-D array")
+    for call in (
+        lambda: post.predictive(X=[1.0, 4.0]),
+        lambda: post.update(X=[1.0, 4.0], y=[9.0]),
+        lambda: post.predict([1.0, 4.0], size=10, rng=0),
+    ):
+        with pytest.raises(ValueError, match=msg):
+            call()
+    # the one accepted spelling of one row works everywhere, against closed forms
+    row = np.array([[1.0, 4.0]])
+    h = post.hyper
+    pred = post.predictive(X=row)
+    assert pred.dim == 1
+    np.testing.assert_allclose(pred.loc, row @ h["mean"], rtol=1e-13)
+    np.testing.assert_allclose(
+        pred.shape, h["b"] / h["a"] * (1.0 + row @ h["cov"] @ row.T), rtol=1e-12
+    )
+    grown = post.update(X=row, y=[9.0])
+    batch = conjugate(_nig_regression(np.vstack([X_REG, row]), np.r_[Y_REG, 9.0]))
+    for key in ("mean", "cov", "a", "b"):
+        np.testing.assert_allclose(grown.hyper[key], batch.hyper[key], rtol=1e-11)
+    draws = post.sample(200, rng=np.random.default_rng(3))
+    np.testing.assert_allclose(
+        post.predict(row, size=200, rng=3).draws, draws["coef"] @ row.T, rtol=1e-12
+    )
+
+
+def test_regression_one_feature_takes_a_column_the_same_way_everywhere():
+    import re
+
+    x, y = X_REG[:, 0], Y_REG
+    model = bg.LinearRegression(X=x, y=y, coef=stats.norm(0.3, 1.5), intercept=0.7, sigma2=0.5)
+    post = conjugate(model)
+    new = np.array([1.0, 4.0])
+    flat, column = post.predictive(X=new), post.predictive(X=new[:, None])
+    np.testing.assert_array_equal(flat.mean, column.mean)
+    np.testing.assert_array_equal(flat.cov, column.cov)
+    # closed form: b ~ N(m, v) gives y_new ~ N(0.7 + x m, 0.5 I + v x x')
+    m, v = post.hyper["mean"][0], post.hyper["cov"][0, 0]
+    np.testing.assert_allclose(flat.mean, 0.7 + new * m, rtol=1e-13)
+    np.testing.assert_allclose(flat.cov, 0.5 * np.eye(2) + v * np.outer(new, new), rtol=1e-12)
+    # update with the same 1-D input appends two rows, as the batch fit does
+    grown = post.update(X=new, y=[1.0, 2.0])
+    batch = conjugate(
+        bg.LinearRegression(
+            X=np.r_[x, new],
+            y=np.r_[y, 1.0, 2.0],
+            coef=stats.norm(0.3, 1.5),
+            intercept=0.7,
+            sigma2=0.5,
+        )
+    )
+    np.testing.assert_allclose(grown.hyper["mean"], batch.hyper["mean"], rtol=1e-12)
+    np.testing.assert_allclose(grown.hyper["cov"], batch.hyper["cov"], rtol=1e-12)
+    np.testing.assert_array_equal(
+        post.predict(new, size=20, rng=1).draws, post.predict(new[:, None], size=20, rng=1).draws
+    )
+    # a scalar is not a column of rows, in any of them
+    shape_msg = re.escape("must have shape (m, 1), a 2-D array with 1 column, got a scalar")
+    for call in (
+        lambda: post.predictive(X=1.0),
+        lambda: post.update(X=1.0, y=[1.0]),
+        lambda: post.predict(1.0, size=10, rng=0),
+    ):
+        with pytest.raises(ValueError, match=shape_msg):
+            call()
+    with pytest.raises(ValueError, match=re.escape("X must have at least one row")):
+        post.predictive(X=np.empty((0, 1)))
+    with pytest.raises(TypeError, match=r"\bX\b must be numeric"):
+        post.predictive(X=["a"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -1133,3 +1134,100 @@ def test_custom_gradient_with_wrong_keys_or_shape_names_grad_log_likelihood():
     )
     with pytest.raises(ValueError, match="grad_log_likelihood returned shape"):
         wrong_shape.grad_log_likelihood(mu=0.1)
+
+
+# ------------------------------------------------------------ regressions: one rule for X
+_ONE_FEATURE_BUILDERS = {
+    "linear": lambda X, y, **kw: bg.LinearRegression(
+        X=X, y=y, coef=stats.norm(0, 2), intercept=stats.norm(0, 3), sigma=0.7, **kw
+    ),
+    "logistic": lambda X, y, **kw: bg.LogisticRegression(
+        X=X, y=(np.asarray(y) > 0).astype(int), coef=stats.norm(0, 2), **kw
+    ),
+    "poisson": lambda X, y, **kw: bg.PoissonRegression(
+        X=X, y=np.abs(np.round(np.asarray(y))).astype(int), coef=stats.norm(0, 1), **kw
+    ),
+}
+
+
+def _one_feature_loglik(kind: str, x: np.ndarray, y: np.ndarray, b: float, a: float) -> float:
+    """The log likelihood of a one-feature regression written with scipy.stats by hand."""
+    eta = b * x + (a if kind == "linear" else 0.0)
+    if kind == "linear":
+        return float(stats.norm.logpdf(y, eta, 0.7).sum())
+    if kind == "logistic":
+        return float(stats.bernoulli.logpmf((y > 0).astype(int), 1 / (1 + np.exp(-eta))).sum())
+    return float(stats.poisson.logpmf(np.abs(np.round(y)).astype(int), np.exp(eta)).sum())
+
+
+@pytest.mark.parametrize("kind", sorted(_ONE_FEATURE_BUILDERS))
+def test_one_dimensional_X_is_the_single_feature_in_constructor_and_update(kind):
+    build = _ONE_FEATURE_BUILDERS[kind]
+    x, y = X3[:, 0], Y_LIN
+    theta = {"coef": np.array([0.4])} | ({"intercept": 0.3} if kind == "linear" else {})
+    flat, column = build(x, y), build(x[:, None], y)
+    assert flat.n_features == column.n_features == 1
+    truth = _one_feature_loglik(kind, x, y, 0.4, 0.3)
+    assert float(flat.log_likelihood(**theta)) == pytest.approx(truth, rel=1e-12)
+    assert float(column.log_likelihood(**theta)) == pytest.approx(truth, rel=1e-12)
+    # update with a 1-D X of the same feature: the rows are appended, as a batch fit would
+    head = build(x[:25], y[:25]).update(X=x[25:], y=build(x, y).data["y"][25:])
+    assert head.n_obs == 40
+    assert float(head.log_likelihood(**theta)) == pytest.approx(truth, rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", sorted(_ONE_FEATURE_BUILDERS))
+def test_one_dimensional_X_is_refused_with_more_features(kind):
+    build = _ONE_FEATURE_BUILDERS[kind]
+    m = build(X3[:, :2], Y_LIN)
+    y_one = m.data["y"][:1]
+    one_row = re.escape("X must have shape (m, 2), a 2-D array with 2 columns, got a 1-D array")
+    with pytest.raises(ValueError, match=one_row) as info:
+        m.update(X=[1.0, 4.0], y=y_one)
+    assert "[[x1, x2]]" in str(info.value)  # the message says how to give one row
+    with pytest.raises(ValueError, match=re.escape("X must have shape (m, 2)")):
+        m.update(X=np.ones((1, 3)), y=y_one)
+    with pytest.raises(ValueError, match=re.escape("X must have shape (m, 2)")):
+        m.update(X=np.ones((1, 2, 1)), y=y_one)
+    with pytest.raises(ValueError, match=re.escape("X must have shape (m, 2)")):
+        m.update(X=1.0, y=y_one)
+    with pytest.raises(ValueError, match=r"\bX\b must contain only finite"):
+        m.update(X=[[np.nan, 1.0]], y=y_one)
+    with pytest.raises(TypeError, match=r"\bX\b must be numeric"):
+        m.update(X=[["a", "b"]], y=y_one)
+    with pytest.raises(ValueError, match=r"y must be a vector with one value per row of X \(1\)"):
+        m.update(X=[[1.0, 4.0]], y=np.concatenate([y_one, y_one]))
+    # the accepted spelling of one row gives exactly one more observation
+    assert m.update(X=[[1.0, 4.0]], y=y_one).n_obs == m.n_obs + 1
+
+
+@pytest.mark.parametrize("bad", [3.0, np.ones((4, 2, 1))])
+def test_constructor_X_must_be_a_column_or_a_matrix(bad):
+    with pytest.raises(ValueError, match=re.escape("X must be a 2-D array of shape (n, d)")):
+        bg.LinearRegression(X=bad, y=np.ones(4), coef=stats.norm(), sigma=1.0)
+    with pytest.raises(ValueError, match=re.escape("X must be a 2-D array of shape (n, d)")):
+        bg.PoissonRegression(X=bad, y=np.ones(4, dtype=int), coef=stats.norm())
+
+
+def test_poisson_regression_offset_shape_is_checked_in_constructor_and_update():
+    X = X_POIS[:5]
+    y = Y_POIS[:5]
+    msg = re.escape("offset must be a scalar or have one value per row of X (5), got shape (3,)")
+    with pytest.raises(ValueError, match=msg):
+        bg.PoissonRegression(X=X, y=y, coef=stats.norm(), offset=np.zeros(3))
+    with pytest.raises(ValueError, match=r"offset must be a scalar .* got shape \(5, 1\)"):
+        bg.PoissonRegression(X=X, y=y, coef=stats.norm(), offset=np.zeros((5, 1)))
+    m = bg.PoissonRegression(X=X, y=y, coef=stats.norm(), offset=0.5)  # a scalar is shared
+    np.testing.assert_array_equal(m.data["offset"], np.full(5, 0.5))
+    assert m.has_offset
+    assert not bg.PoissonRegression(X=X, y=y, coef=stats.norm()).has_offset
+    with pytest.raises(ValueError, match=re.escape("one value per row of X (2), got shape (3,)")):
+        m.update(X=X_POIS[5:7], y=Y_POIS[5:7], offset=np.zeros(3))
+    with pytest.raises(ValueError, match=r"\boffset\b must contain only finite"):
+        m.update(X=X_POIS[5:7], y=Y_POIS[5:7], offset=[0.0, np.inf])
+    grown = m.update(X=X_POIS[5:7], y=Y_POIS[5:7], offset=-0.25)
+    np.testing.assert_array_equal(grown.data["offset"], [0.5] * 5 + [-0.25] * 2)
+    theta = {"coef": np.array([0.3, -0.6])}
+    eta = X_POIS[:7] @ theta["coef"] + grown.data["offset"]
+    truth = stats.poisson.logpmf(Y_POIS[:7], np.exp(eta)).sum()
+    assert float(grown.log_likelihood(**theta)) == pytest.approx(truth, rel=1e-12)

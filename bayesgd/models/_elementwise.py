@@ -18,7 +18,7 @@ import numpy as np
 
 from .base import KEEP_DATA_LIMIT, Model
 
-__all__ = ["ElementwiseModel", "check_counts", "check_new_inputs", "check_real"]
+__all__ = ["ElementwiseModel", "check_counts", "check_real", "check_rows"]
 
 
 def _is_dask(value: Any) -> bool:
@@ -122,16 +122,46 @@ def _summable(arr: np.ndarray, biggest: int) -> np.ndarray:
     return arr
 
 
-def check_new_inputs(X: Any, n_features: int, name: str = "X_new") -> np.ndarray:
-    """New inputs for prediction: a finite 2-D array with ``n_features`` columns."""
-    X = np.asarray(check_real(name, X), dtype=float)
-    if X.ndim == 1 and n_features == 1:
-        X = X[:, None]
-    if X.ndim != 2 or X.shape[1] != n_features:
+def check_rows(X: Any, n_features: int | None, name: str = "X") -> np.ndarray:
+    """Rows of features as a float ``(m, d)`` array: the one rule of every regression entry point.
+
+    A 2-D ``X`` holds one row per observation and one column per feature. A 1-D ``X`` is a
+    *column*: ``m`` values of a single feature. It is taken only when the model has one feature
+    (or at construction, ``n_features=None``, where it makes ``d = 1``); with more features it
+    is refused, never guessed to be one row (scikit-learn refuses 1-D ``X`` altogether). The
+    regressions' and the Perceptron's constructors, ``update``, ``ConjugatePosterior.update``,
+    ``predictive(X=...)``, ``predict`` and :func:`bayesgd.predict` all call it.
+
+    Examples
+    --------
+    >>> check_rows([1.0, 2.0, 3.0], 1).shape
+    (3, 1)
+    >>> check_rows([[1.0, 2.0]], 2).shape
+    (1, 2)
+    """
+    arr = np.asarray(check_real(name, X), dtype=float)
+    d = n_features
+    if arr.ndim == 1 and d in (None, 1):
+        return arr[:, None]
+    if arr.ndim == 2 and (d is None or arr.shape[1] == d):
+        return arr
+    if d is None:
         raise ValueError(
-            f"{name} must be a 2-D array with {n_features} column(s), got shape {X.shape}"
+            f"{name} must be a 2-D array of shape (n, d), or 1-D for a single feature, got "
+            f"shape {arr.shape}"
         )
-    return X
+    want = f"{name} must have shape (m, {d}), a 2-D array with {d} column{'s' * (d != 1)}"
+    if arr.ndim == 1:
+        row = ", ".join(f"x{i}" for i in range(1, d + 1)) if d <= 3 else f"x1, ..., x{d}"
+        raise ValueError(
+            f"{want}, got a 1-D array of shape {arr.shape}: a 1-D {name} is read as m values "
+            f"of a single feature, which only a model with one feature takes; pass one row as "
+            f"[[{row}]]"
+        )
+    if arr.ndim == 0:
+        hint = f"; pass one value as [{float(arr)!r}]" if d == 1 else ""
+        raise ValueError(f"{want}, got a scalar{hint}")
+    raise ValueError(f"{want}, got shape {arr.shape}")
 
 
 def check_counts(name: str, value: Any, *, low: int = 0, high: Any = None) -> Any:

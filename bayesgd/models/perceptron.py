@@ -57,7 +57,7 @@ from scipy import stats
 from scipy.special import expit
 
 from .._validation import as_rng, check_positive_int
-from ._elementwise import check_counts, check_new_inputs, check_real
+from ._elementwise import check_counts, check_real, check_rows
 from .base import POSITIVE, REAL, Model
 
 __all__ = ["Backward", "Forward", "Perceptron"]
@@ -328,7 +328,7 @@ class Perceptron(Model):
 
     def _check_X(self, X: Any, name: str = "X_new") -> np.ndarray:
         """New inputs: a 2-D array with the training data's number of columns."""
-        return check_new_inputs(X, self.n_features, name)
+        return check_rows(X, self.n_features, name)
 
     def _values(self, params: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], tuple[int, ...]]:
         """Free parameters validated (fixed ones may be passed and are ignored if equal)."""

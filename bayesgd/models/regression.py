@@ -4,6 +4,11 @@ All three take a design matrix ``X`` of shape ``(n, d)``, a coefficient vector `
 shape ``(d,)`` and an optional ``intercept``. A scalar prior such as ``stats.norm(0, 2.5)`` is
 shared by every coefficient; a batched or multivariate-normal prior gives each its own.
 
+Every argument that takes rows of features (the constructors, ``update``, ``predict``,
+``predictive(X=...)``) reads ``X`` the same way: 2-D, one row per observation and ``d``
+columns; a 1-D ``X`` is a column of values of the single feature of a one-feature model, and
+is refused when there are more features (give one row as ``[[x1, ..., xd]]``).
+
 Examples
 --------
 >>> import numpy as np
@@ -24,7 +29,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, gammaln
 
-from ._elementwise import check_counts, check_new_inputs, check_real
+from ._elementwise import check_counts, check_real, check_rows
 from .base import KEEP_DATA_LIMIT, POSITIVE, REAL, Model
 
 __all__ = ["LinearRegression", "LogisticRegression", "PoissonRegression"]
@@ -34,13 +39,21 @@ _LOG_2PI = np.log(2.0 * np.pi)
 _CHUNK_ELEMENTS = 1 << 21
 
 
-def _check_design(X: Any, y: Any, *, y_check) -> tuple[np.ndarray, np.ndarray]:
-    X = check_real("X", X)
-    X = np.asarray(X, dtype=float)
-    if X.ndim == 1:
-        X = X[:, None]
-    if X.ndim != 2:
-        raise ValueError(f"X must be a 2-D array (n, d), got shape {X.shape}")
+def _check_offset(offset: Any, n_rows: int, *, rows: str = "X") -> np.ndarray:
+    """A finite offset per row: a scalar, or one value per row of ``rows`` (``n_rows``)."""
+    off = np.asarray(check_real("offset", offset), dtype=float)
+    if off.ndim > 1 or (off.ndim == 1 and off.shape[0] not in (1, n_rows)):
+        raise ValueError(
+            f"offset must be a scalar or have one value per row of {rows} ({n_rows}), got "
+            f"shape {off.shape}"
+        )
+    return np.broadcast_to(off, (n_rows,)).copy()
+
+
+def _check_design(
+    X: Any, y: Any, *, y_check, n_features: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    X = check_rows(X, n_features, "X")
     y = np.asarray(y_check("y", y), dtype=float)
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
         raise ValueError(
@@ -69,8 +82,7 @@ class _Regression(Model):
             self.fixed["coef"] = np.broadcast_to(self.fixed["coef"], (self.n_features,)).copy()
         self.data = {"X": X, "y": y}
         if offset is not None:
-            off = np.broadcast_to(check_real("offset", offset), y.shape).astype(float)
-            self.data["offset"] = off
+            self.data["offset"] = _check_offset(offset, y.shape[0])
 
     extra_domains: dict[str, Any] = {}
 
@@ -104,24 +116,49 @@ class _Regression(Model):
 
     # prediction hooks (see bayesgd.predictive) ---------------------------------------------
     def _check_X(self, X: Any, name: str = "X_new") -> np.ndarray:
-        """New inputs: a 2-D array with the training data's number of columns."""
-        return check_new_inputs(X, self.n_features, name)
+        """New inputs: ``(m, d)``, or 1-D for a one-feature model (see ``check_rows``)."""
+        return check_rows(X, self.n_features, name)
+
+    def _new_offset(self, offset: Any, n_rows: int) -> np.ndarray | None:
+        """The offset of ``n_rows`` new rows (None: no offset term). Only Poisson has one."""
+        if offset is not None:
+            raise TypeError(
+                f"{type(self).__name__} has no offset term, so predict() takes no offset=; "
+                "offsets are for PoissonRegression"
+            )
+        return None
 
     def _inverse_link(self, eta: np.ndarray) -> np.ndarray:
         return eta
 
-    def _predictive_mean(self, X: np.ndarray, values: Any, batch: tuple[int, ...]) -> np.ndarray:
-        """``E[y | x, θ]`` for rows ``X`` (m, d) at each batch index: shape ``batch + (m,)``."""
+    def _predictive_mean(
+        self,
+        X: np.ndarray,
+        values: Any,
+        batch: tuple[int, ...],
+        *,
+        offset: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """``E[y | x, θ]`` for rows ``X`` (m, d) at each batch index: shape ``batch + (m,)``.
+
+        ``offset`` (shape ``(m,)``) is added to the linear predictor of each row.
+        """
         v = self._all(values)
         coef = np.broadcast_to(v["coef"], (*batch, self.n_features))
         intercept = np.asarray(v.get("intercept", 0.0), dtype=float)
-        return self._inverse_link(coef @ X.T + intercept[..., None])
+        eta = coef @ X.T + intercept[..., None]
+        if offset is not None:
+            eta = eta + offset
+        return self._inverse_link(eta)
 
     def predict(self, X_new: Any, params: Any = None, **kwargs: Any) -> Any:
         """Predictions at new inputs from parameter values (or a MAPResult) or a posterior.
 
-        ``E[y | x]``: a probability (logistic), a mean count (Poisson, without offset) or a mean
-        (linear). See :func:`bayesgd.predictive.predict` for the options.
+        ``E[y | x]``: a probability (logistic), a mean count ``exp(intercept + x @ coef +
+        offset)`` (Poisson; give ``offset=`` for the new rows when the model was fitted with
+        one) or a mean (linear). ``X_new`` has shape ``(m, d)``; a 1-D ``X_new`` is ``m``
+        values of the single feature of a one-feature model. See
+        :func:`bayesgd.predictive.predict` for the options.
 
         Examples
         --------
@@ -178,13 +215,13 @@ class _GLM(_Regression):
             raise TypeError(
                 f"update() needs exactly the data {sorted(expected)}, got {sorted(data)}"
             )
-        X, y = _check_design(data["X"], data["y"], y_check=self._check_y)
-        if X.shape[1] != self.n_features:
-            raise ValueError(f"X must have {self.n_features} columns, got {X.shape[1]}")
+        X, y = _check_design(
+            data["X"], data["y"], y_check=self._check_y, n_features=self.n_features
+        )
         new = self.copy()
         new.data = {"X": np.vstack([self.data["X"], X]), "y": np.concatenate([self.data["y"], y])}
         if "offset" in data:
-            off = np.broadcast_to(check_real("offset", data["offset"]), y.shape)
+            off = _check_offset(data["offset"], y.shape[0])
             new.data["offset"] = np.concatenate([self.data["offset"], off])
         return new
 
@@ -194,7 +231,7 @@ class LogisticRegression(_GLM):
 
     Parameters
     ----------
-    X : array_like, shape (n, d)
+    X : array_like, shape (n, d) or (n,)
         Features.
     y : array_like of 0/1, shape (n,)
         Outcomes.
@@ -238,21 +275,27 @@ class PoissonRegression(_GLM):
 
     Parameters
     ----------
-    X : array_like, shape (n, d)
+    X : array_like, shape (n, d) or (n,)
     y : array_like of int, shape (n,)
     coef : scipy.stats frozen distribution or array_like
     intercept : scipy.stats frozen distribution, float or None
     offset : array_like, optional
-        Added to the linear predictor, e.g. ``np.log(exposure)``.
+        Added to the linear predictor, e.g. ``np.log(exposure)``: a scalar or one value per
+        row. A model fitted with an offset predicts new rows only with theirs:
+        ``m.predict(X_new, params, offset=np.log(exposure_new))``; without one the offset of
+        new rows defaults to 0.
 
     Examples
     --------
     >>> import numpy as np
     >>> from scipy import stats
     >>> import bayesgd as bg
-    >>> m = bg.PoissonRegression(X=np.ones((3, 1)), y=[1, 2, 0], coef=stats.norm(0, 1))
+    >>> m = bg.PoissonRegression(X=np.ones((3, 1)), y=[1, 2, 0], coef=stats.norm(0, 1),
+    ...                          offset=np.log([1.0, 2.0, 0.5]))
     >>> m.names
     ('coef',)
+    >>> m.predict([[1.0]], {"coef": np.array([0.0])}, offset=np.log(3.0)).round(6)
+    array([3.])
     """
 
     likelihood = "poisson_regression"
@@ -263,6 +306,22 @@ class PoissonRegression(_GLM):
 
     def __init__(self, *, X: Any, y: Any, coef: Any, intercept: Any = None, offset: Any = None):
         self._setup_regression(X, y, {"coef": coef, "intercept": intercept}, offset=offset)
+
+    @property
+    def has_offset(self) -> bool:
+        """Whether the model was fitted with an ``offset`` (new rows then need their own)."""
+        return "offset" in self.data
+
+    def _new_offset(self, offset: Any, n_rows: int) -> np.ndarray | None:
+        if offset is None:
+            if self.has_offset:
+                raise TypeError(
+                    "offset= is required: this PoissonRegression was fitted with an offset, so "
+                    "new rows need theirs (e.g. offset=np.log(exposure); offset=0 for unit "
+                    "exposure); leaving it out would scale every prediction by exp(-offset)"
+                )
+            return None
+        return _check_offset(offset, n_rows, rows="X_new")
 
     @staticmethod
     def _check_y(name, y):
@@ -305,7 +364,7 @@ class LinearRegression(_Regression):
 
     Parameters
     ----------
-    X : array_like, shape (n, d)
+    X : array_like, shape (n, d) or (n,)
     y : array_like, shape (n,)
     coef : scipy.stats frozen distribution or array_like, optional
     intercept : scipy.stats frozen distribution, float or None
@@ -428,9 +487,9 @@ class LinearRegression(_Regression):
         """A new model with more rows ``X``, ``y``; equals fitting all rows at once."""
         if set(data) != {"X", "y"}:
             raise TypeError(f"update() needs exactly X and y, got {sorted(data)}")
-        X, y = _check_design(data["X"], data["y"], y_check=self._check_y)
-        if X.shape[1] != self.n_features:
-            raise ValueError(f"X must have {self.n_features} columns, got {X.shape[1]}")
+        X, y = _check_design(
+            data["X"], data["y"], y_check=self._check_y, n_features=self.n_features
+        )
         new = self.copy()
         new.stats = _merge_quadratic(
             self.stats, _quadratic_stats(self._design(X), self._response(y))
