@@ -193,7 +193,12 @@ def _runners(
 
 
 def _predictions(
-    model: Model, results: Mapping[str, Any], X_new: Any, prob: float, rng: np.random.Generator
+    model: Model,
+    results: Mapping[str, Any],
+    X_new: Any,
+    offset: Any,
+    prob: float,
+    rng: np.random.Generator,
 ) -> pd.DataFrame:
     """Predictive mean and interval at ``X_new`` for every method, in one tidy table."""
     import pandas as pd
@@ -203,10 +208,10 @@ def _predictions(
     rows = []
     for method, result in results.items():
         if method == "map":
-            mean = predict(model, X_new, result)
+            mean = predict(model, X_new, result, offset=offset)
             low = high = np.full_like(mean, np.nan)
         else:
-            pred = predict(model, X_new, posterior=result, prob=prob, rng=rng)
+            pred = predict(model, X_new, posterior=result, prob=prob, rng=rng, offset=offset)
             mean, low, high = pred.mean, pred.low, pred.high
         for i in range(len(mean)):
             rows.append(
@@ -223,6 +228,7 @@ def compare(
     rng: Any = None,
     options: Mapping[str, Mapping[str, Any]] | None = None,
     X_new: Any = None,
+    offset_new: Any = None,
 ) -> Comparison:
     """Run every method that applies to ``model`` and put the answers side by side.
 
@@ -247,6 +253,9 @@ def compare(
         at every row. For a Perceptron, whose weights are not identifiable (hidden units can be
         permuted or flip sign), predictions are what should be compared; they default to the
         training inputs.
+    offset_new : float or array_like, optional
+        The offset of each row of ``X_new`` for a :class:`bayesgd.PoissonRegression` (required
+        when the model was fitted with an offset, e.g. ``np.log(exposure_new)``).
 
     Returns
     -------
@@ -266,6 +275,17 @@ def compare(
     if not isinstance(model, Model):
         raise TypeError(f"model must be a bayesgd Model, got {type(model).__name__}")
     prob = check_prob(prob, "prob")
+    if X_new is None and model.likelihood == "perceptron":
+        X_new = model.data["X"]
+    if X_new is not None:  # checked before any method runs
+        if not hasattr(model, "_predictive_mean"):
+            raise TypeError(f"X_new is given but {type(model).__name__} does not predict")
+        from .predictive import _offset_argument
+
+        X_new = model._check_X(X_new, "X_new")
+        _offset_argument(model, offset_new, X_new.shape[0])
+    elif offset_new is not None:
+        raise TypeError("offset_new is the offset of the rows of X_new: give X_new too")
     options = dict(options or {})
     unknown_options = set(options) - set(METHODS)
     if unknown_options:
@@ -333,11 +353,7 @@ def compare(
         table["mode_error"] = np.nan
     if skipped and explicit:
         warnings.warn(f"methods not run: {skipped}", UserWarning, stacklevel=2)
-    if X_new is None and model.likelihood == "perceptron":
-        X_new = model.data["X"]
     predictions = None
     if X_new is not None:
-        if not hasattr(model, "_predictive_mean"):
-            raise TypeError(f"X_new is given but {type(model).__name__} does not predict")
-        predictions = _predictions(model, results, X_new, prob, generator)
+        predictions = _predictions(model, results, X_new, offset_new, prob, generator)
     return Comparison(model, results, table, reference, prob, skipped, predictions)

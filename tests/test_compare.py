@@ -168,6 +168,31 @@ def test_compare_regressions_with_predictions():
     assert np.all(np.abs(grid["mean"] - lap["mean"]) < 0.2 * grid["sd"])
 
 
+def test_compare_poisson_regression_with_offset_predicts_new_rows_with_theirs():
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(80, 1))
+    exposure = rng.uniform(0.5, 4.0, size=80)
+    counts = rng.poisson(exposure * np.exp(0.4 + 0.6 * X[:, 0]))
+    model = bg.PoissonRegression(
+        X=X, y=counts, coef=stats.norm(0, 1), intercept=stats.norm(0, 1), offset=np.log(exposure)
+    )
+    x_new, exposure_new = np.array([[0.0], [1.0]]), np.array([2.0, 10.0])
+    cmp = bg.compare(model, methods=["map"], X_new=x_new, offset_new=np.log(exposure_new), rng=0)
+    params = cmp.results["map"].params
+    expected = exposure_new * np.exp(params["intercept"] + x_new @ params["coef"])
+    got = cmp.predictions.set_index(["method", "row"]).loc["map", "mean"].to_numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    # checked before any method runs: no offset for a model fitted with one, bad shapes
+    with pytest.raises(TypeError, match="offset"):
+        bg.compare(model, methods=["map"], X_new=x_new)
+    with pytest.raises(ValueError, match="offset"):
+        bg.compare(model, methods=["map"], X_new=x_new, offset_new=[0.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match="X_new"):
+        bg.compare(model, methods=["map"], X_new=[[0.0, 1.0]], offset_new=0.0)
+    with pytest.raises(TypeError, match="give X_new too"):
+        bg.compare(model, methods=["map"], offset_new=0.0)
+
+
 def test_compare_perceptron_compares_predictions_on_the_training_inputs():
     rng = np.random.default_rng(5)
     X = rng.normal(size=(30, 1))
