@@ -182,12 +182,11 @@ class _Beta(_Family):
 
     def classify(self, prob):
         a, b = self.shapes
-        _raise_if_u_shaped((a < 1) & (b < 1))
         cls = np.full(self.size, _INTERIOR, dtype=np.int8)
         cls[(a <= 1) & (b >= 1)] = _LOWER_EDGE
         cls[(b <= 1) & (a >= 1)] = _UPPER_EDGE
         cls[(a == 1) & (b == 1)] = _FLAT
-        return cls
+        return _edge_of_u_shaped(self, (a < 1) & (b < 1), prob, cls)
 
     def mode(self):
         a, b = self.shapes
@@ -401,13 +400,13 @@ class _Generic(_Family):
         # inside); likewise at the upper edge. Beating both is U-shaped; ties at both, flat.
         low_gt, low_eq = e_lo > l_hi, e_lo == l_hi
         up_gt, up_eq = e_hi > l_lo, e_hi == l_lo
-        _raise_if_u_shaped(low_gt & up_gt)
         cls = np.full(self.size, _INTERIOR, dtype=np.int8)
         cls[up_eq] = _UPPER_EDGE
         cls[low_eq] = _LOWER_EDGE
         cls[low_eq & up_eq] = _FLAT
         cls[up_gt] = _UPPER_EDGE
         cls[low_gt] = _LOWER_EDGE
+        cls = _edge_of_u_shaped(self, low_gt & up_gt, prob, cls)
         # width scale and centre in z, for starting points and finite-difference steps
         with np.errstate(all="ignore"):
             z_hi, z_lo = self.z_of_y(y_hi), self.z_of_y(y_lo)
@@ -447,14 +446,18 @@ class _Generic(_Family):
         return z, sig, self.logf(z)
 
 
-def _raise_if_u_shaped(mask: np.ndarray) -> None:
-    if np.any(mask):
-        raise ValueError(
-            f"dist has a U-shaped density (rising toward both ends of its support) in "
-            f"{int(np.count_nonzero(mask))} group(s): its highest-density region is two "
-            "intervals, not one, so hdi_of_dist does not define it; use hdi_of_grid or "
-            "hdi_of_samples for the outermost ends, or a central interval"
-        )
+def _edge_of_u_shaped(fam: _Family, mask: np.ndarray, prob: float, cls: np.ndarray) -> np.ndarray:
+    """U-shaped groups (density rising toward both ends) take the shortest interval of mass
+    ``prob``, which starts at one edge: ``[lo, ppf(prob)]`` or ``[isf(prob), hi]``, whichever
+    is narrower (the lower on a tie). Their highest-density region is two intervals."""
+    sel = np.flatnonzero(mask)
+    if sel.size:
+        sub = fam.take(sel)
+        lo, hi = sub.support()
+        with np.errstate(all="ignore"):
+            lower, upper = sub.ppf(prob) - lo, hi - sub.isf(prob)
+        cls[sel] = np.where(upper < lower, _UPPER_EDGE, _LOWER_EDGE)
+    return cls
 
 
 _FAST = {"beta": _Beta, "gamma": _Gamma, "invgamma": _InvGamma, "lognorm": _LogNorm}
@@ -776,15 +779,16 @@ def hdi_of_dist(dist: Any, prob: float = 0.94) -> tuple[np.ndarray, np.ndarray]:
         If ``dist`` is not a frozen univariate continuous scipy.stats distribution, or ``prob``
         is not a real number.
     ValueError
-        If ``prob`` is not strictly inside (0, 1), if some group has invalid parameters, or if
-        some group has a U-shaped density (rising toward both ends of the support, such as
-        ``Beta(0.5, 0.5)``), whose highest-density region is two intervals.
+        If ``prob`` is not strictly inside (0, 1) or some group has invalid parameters.
 
     Notes
     -----
-    The density is assumed unimodal (possibly with its mode on an edge of the support);
-    U-shaped densities are detected and refused, but an interior bimodal density is not
-    detected and gives an interval with equal-density ends that need not be the HDI.
+    The density is assumed unimodal (possibly with its mode on an edge of the support), or
+    U-shaped (rising toward both ends, such as ``Beta(0.5, 0.5)``). A U-shaped density's
+    highest-density region is two intervals; as for draws (ArviZ's ``az.hdi``) and grids, the
+    shortest single interval of mass ``prob`` is returned, which starts at the edge where that
+    is narrower. An interior bimodal density is not detected and gives an interval with
+    equal-density ends that need not be the shortest.
 
     Symmetric families (norm, t, cauchy, logistic, laplace, ...) return the central interval.
     A flat density (``Beta(1, 1)``, ``uniform``) has no unique HDI: the central interval is
@@ -933,9 +937,9 @@ def hdi_of_grid(x: Any, density: Any, prob: float = 0.94) -> tuple[float, float]
     Returns
     -------
     low, high : float
-        Ends of the interval. For a multimodal density the region ``density >= c`` may be
-        several intervals: the outermost crossing points are returned (the span of the
-        region), which holds at least ``prob``.
+        Ends of the interval. For a multimodal or U-shaped density the region
+        ``density >= c`` may be several intervals; then the shortest single interval of mass
+        ``prob`` is returned, as for draws (ArviZ's ``az.hdi``) and :func:`hdi_of_dist`.
 
     Examples
     --------
@@ -1004,9 +1008,59 @@ def hdi_of_grid(x: Any, density: Any, prob: float = 0.94) -> tuple[float, float]
     above = d >= c
     first = int(np.argmax(above))
     last = xs.size - 1 - int(np.argmax(above[::-1]))
+    if not above[first : last + 1].all():  # the region is split: take the shortest interval
+        return _shortest_of_interpolant(xs, d, cell_mass, prob)
     low = float(xs[0]) if first == 0 else _crossing(xs, d, first - 1, c)
     high = float(xs[-1]) if last == xs.size - 1 else _crossing(xs, d, last, c)
     return low, high
+
+
+def _shortest_of_interpolant(
+    xs: np.ndarray, d: np.ndarray, cell_mass: np.ndarray, prob: float
+) -> tuple[float, float]:
+    """Shortest interval holding ``prob`` of the piecewise-linear density through ``(xs, d)``.
+
+    With ``a`` the mass below the interval, its width ``W(a) = Q(a + prob) - Q(a)`` is smooth
+    between the breakpoints where an end crosses a grid node (the node's CDF value, or that
+    minus ``prob``). ``W`` is evaluated at every breakpoint, then minimised (bounded Brent)
+    over the two pieces beside the best one; ``Q`` inverts each cell's quadratic CDF exactly.
+    """
+    from scipy.optimize import minimize_scalar
+
+    cdf = np.concatenate([[0.0], np.cumsum(cell_mass)])
+    total = cdf[-1]
+    cdf /= total
+    dens = d / total
+    slope = np.diff(dens) / np.diff(xs)
+
+    def quantile(q: np.ndarray) -> np.ndarray:
+        i = np.clip(np.searchsorted(cdf, q, side="right") - 1, 0, xs.size - 2)
+        m = np.clip(q - cdf[i], 0.0, None)
+        d0 = dens[i]
+        # mass d0 t + slope t^2 / 2 = m, solved in the form that is stable for slope -> 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            root = np.sqrt(np.maximum(d0 * d0 + 2.0 * slope[i] * m, 0.0))
+            t = np.where(d0 + root > 0, 2.0 * m / (d0 + root), 0.0)
+        return np.minimum(xs[i] + t, xs[i + 1])
+
+    room = 1.0 - prob
+    breaks = np.concatenate([[0.0, room], cdf, cdf - prob])
+    breaks = np.unique(breaks[(breaks >= 0.0) & (breaks <= room)])
+    width = quantile(breaks + prob) - quantile(breaks)
+    k = int(np.argmin(width))
+    lo, hi = breaks[max(k - 1, 0)], breaks[min(k + 1, breaks.size - 1)]
+    best = float(breaks[k])
+    if hi > lo:
+        res = minimize_scalar(
+            lambda a: float(np.subtract(*quantile(np.array([a + prob, a])))),
+            bounds=(lo, hi),
+            method="bounded",
+            options={"xatol": 1e-14},
+        )
+        if res.fun < width[k]:
+            best = float(res.x)
+    ends = quantile(np.array([best, best + prob]))
+    return float(ends[0]), float(ends[1])
 
 
 def _crossing(xs: np.ndarray, d: np.ndarray, i: int, c: float) -> float:

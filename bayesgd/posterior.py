@@ -123,7 +123,21 @@ class Posterior:
         return self._each(lambda n: self._quantile(n, levels))
 
     def hdi(self, prob: float = 0.94) -> dict[str, tuple[Any, Any]]:
-        """Highest-density interval of mass ``prob`` per parameter (marginal): ``(low, high)``."""
+        """Highest-density interval of mass ``prob`` per parameter (marginal): ``(low, high)``.
+
+        Every method gives the shortest interval holding ``prob`` (ArviZ's rule for draws),
+        which is the highest-density interval of a unimodal marginal. Where the region of
+        highest density is split (a U-shaped or multimodal marginal), it is that shortest
+        single interval: for ``Beta(0.5, 0.7)`` and ``prob=0.5``, ``(0, ppf(0.5))``.
+
+        Examples
+        --------
+        >>> from scipy import stats
+        >>> import bayesgd as bg
+        >>> low, high = bg.conjugate(bg.Binomial(k=7, n=10, p=stats.beta(2, 2))).hdi(0.9)["p"]
+        >>> round(low, 4), round(high, 4)
+        (0.4436, 0.8476)
+        """
         prob = check_prob(prob, "prob")
         out = {}
         for name in self.names:

@@ -472,9 +472,16 @@ def test_edge_hdis():
     low, high = post.hdi(0.8)["mu"]
     assert low == 0.0
     np.testing.assert_allclose(stats.gamma(1, scale=0.5).cdf(high), 0.8, rtol=1e-12)
-    # U-shaped posterior: the HDI is two intervals, refused loudly
-    with pytest.raises(ValueError, match="U-shaped"):
-        conjugate(bg.Bernoulli(y=np.zeros(0, int), p=stats.beta(0.5, 0.5))).hdi()
+    # U-shaped posterior: the shortest interval, at the edge where it is narrower, as the grid
+    model = bg.Binomial(k=0, n=0, p=stats.beta(0.5, 0.7))
+    low, high = conjugate(model).hdi(0.5)["p"]
+    assert low == 0.0
+    np.testing.assert_allclose(high, stats.beta(0.5, 0.7).ppf(0.5), rtol=1e-12)
+    grid_low, grid_high = bg.grid(model).hdi(0.5)["p"]
+    assert grid_low == 0.0 and grid_high == pytest.approx(high, rel=1e-6)
+    low, high = conjugate(bg.Binomial(k=0, n=0, p=stats.beta(0.7, 0.5))).hdi(0.5)["p"]
+    assert high == 1.0
+    np.testing.assert_allclose(low, stats.beta(0.7, 0.5).isf(0.5), rtol=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -235,11 +235,36 @@ def test_flat_density_gives_central_interval():
 
 
 @pytest.mark.parametrize(
-    "dist", [stats.beta(0.5, 0.5), stats.beta([2, 0.3], [2, 0.9]), stats.arcsine()]
+    "dist",
+    [
+        stats.beta(0.5, 0.5),
+        stats.beta([2, 0.3, 0.9], [2, 0.9, 0.3]),
+        stats.arcsine(),
+        stats.arcsine(loc=1.0, scale=2.0),
+    ],
 )
-def test_u_shaped_is_refused(dist):
-    with pytest.raises(ValueError, match="U-shaped"):
-        hdi_of_dist(dist, 0.9)
+@pytest.mark.parametrize("prob", [0.3, 0.9])
+def test_u_shaped_gives_the_shortest_interval_at_an_edge(dist, prob):
+    """Two intervals make the highest-density region; the shortest single interval of mass
+    prob (ArviZ's rule for draws) hugs the edge where it is narrower."""
+    low, high = (np.atleast_1d(v) for v in hdi_of_dist(dist, prob))
+    np.testing.assert_allclose(dist.cdf(high) - dist.cdf(low), prob, rtol=1e-10)
+    # brute force: the width ppf(a + prob) - ppf(a) over a fine set of lower tail masses a
+    a = np.linspace(0.0, 1.0 - prob, 20001)[:, None]
+    widths = dist.ppf(a + prob) - dist.ppf(a)
+    best = np.argmin(widths, axis=0)
+    lo_sup, hi_sup = (np.broadcast_to(v, low.shape) for v in dist.support())
+    u_shaped = np.array([np.min(w) < w[len(w) // 2] for w in widths.T])
+    for g in np.flatnonzero(u_shaped):
+        assert best[g] in (0, a.shape[0] - 1)  # an edge interval
+        assert high[g] - low[g] == pytest.approx(widths[best[g], g], rel=1e-9)
+        assert low[g] == lo_sup[g] or high[g] == hi_sup[g]
+
+
+def test_u_shaped_tie_takes_the_lower_edge():
+    low, high = hdi_of_dist(stats.beta(0.5, 0.5), 0.5)
+    assert float(low) == 0.0
+    assert float(high) == pytest.approx(0.5, abs=1e-15)
 
 
 # --------------------------------------------------------------------------------------------
@@ -473,15 +498,39 @@ def test_grid_edges_and_multimodal():
     low, high = hdi_of_grid(x, stats.expon.pdf(x), 0.9)
     assert low == 0.0
     assert high == pytest.approx(-math.log1p(-0.9 * -math.expm1(-5.0)), abs=1e-4)
-    # two separated bumps: the outermost crossings span both
+    # two separated bumps of equal mass, 0.9 of the total: the shortest interval spans both,
+    # and holds all between them, so it leaves 0.05 outside each end (its width
+    # 8 - ppf(2a) - ppf(0.2 - 2a) is convex in the lower tail mass a, least at a = 0.05)
     x = np.linspace(-10, 10, 4001)
     dens = stats.norm.pdf(x, -4) + stats.norm.pdf(x, 4)
     low, high = hdi_of_grid(x, dens, 0.9)
-    one_low, _ = hdi_of_dist(stats.norm(-4, 1), 0.9)  # each bump holds 0.9 of its own mass
-    assert low == pytest.approx(float(one_low), abs=1e-3)
-    assert high == pytest.approx(-float(one_low), abs=1e-3)
+    assert low == pytest.approx(-4 + stats.norm.ppf(0.1), abs=1e-4)
+    assert high == pytest.approx(4 - stats.norm.ppf(0.1), abs=1e-4)
     # flat density: the whole support is at the level
     assert hdi_of_grid(np.linspace(0, 1, 11), np.ones(11), 0.5) == (0.0, 1.0)
+
+
+@pytest.mark.parametrize("prob", [0.5, 0.59, 0.7, 0.94])
+def test_grid_of_unequal_bumps_gives_the_shortest_interval(prob):
+    """Where the region above the level is split, the shortest single interval of mass prob
+    (against the mixture's exact CDF, minimised by brute force) is returned."""
+    mix = [(0.6, stats.norm(0, 1)), (0.4, stats.norm(5, 0.5))]
+    x = np.linspace(-7, 9, 8001)
+    dens = sum(w * d.pdf(x) for w, d in mix)
+    low, high = hdi_of_grid(x, dens, prob)
+
+    def cdf(v):
+        return sum(w * d.cdf(v) for w, d in mix)
+
+    assert cdf(high) - cdf(low) == pytest.approx(prob, abs=1e-6)
+    fine = np.linspace(-7, 9, 400001)
+    c = cdf(fine)
+    ends = np.interp(c + prob, c, fine, right=np.inf)
+    shortest = np.min(ends - fine)
+    assert high - low == pytest.approx(shortest, abs=2e-4)
+    if prob < 0.6:  # inside the first bump: its central interval of mass prob / 0.6
+        half = stats.norm.ppf(0.5 + 0.5 * prob / 0.6)
+        assert (low, high) == pytest.approx((-half, half), abs=1e-4)
 
 
 @pytest.mark.parametrize(
