@@ -1229,9 +1229,15 @@ class GridPosterior(Posterior):
         _stacklevel: int = 3,
         _warn: bool = True,
         _bytes_per_point: int | None = None,
+        _auto: np.ndarray | None = None,
+        _after_update: bool = False,
     ):
         super().__init__(model)
         self._layout = _layout
+        # which axes got automatic bounds, and whether the box was chosen for earlier data:
+        # both only change what a truncation warning advises
+        self._auto = np.zeros(_layout.ndim, dtype=bool) if _auto is None else _auto
+        self._after_update = _after_update
         self._lo = np.asarray(_lo, dtype=float)
         self._hi = np.asarray(_hi, dtype=float)
         self._n = np.asarray(_points, dtype=np.int64)
@@ -1575,9 +1581,20 @@ class GridPosterior(Posterior):
                     )
                     if cut
                 )
+                if self._after_update:
+                    advice = (
+                        "the box was chosen for the data before update(); build a grid for the "
+                        f"updated model, bg.grid(post.model), or give wider bounds[{name!r}]"
+                    )
+                elif self._auto[j]:
+                    advice = (
+                        f"the automatic bounds could not hold it; give bounds[{name!r}] wide "
+                        "enough for the posterior"
+                    )
+                else:
+                    advice = f"widen bounds[{name!r}] (or leave it to the default)"
                 warnings.warn(
-                    f"the grid truncates the posterior of {name} at its {sides}: widen "
-                    f"bounds[{name!r}] (or leave it to the default)",
+                    f"the grid truncates the posterior of {name} at its {sides}: {advice}",
                     GridWarning,
                     stacklevel=stacklevel,
                 )
@@ -2034,6 +2051,8 @@ class GridPosterior(Posterior):
             _max_bytes=self._max_bytes,
             _stacklevel=3,
             _bytes_per_point=self._ev.bytes_per_point if _needs_memory_probe(new_model) else None,
+            _auto=self._auto,
+            _after_update=True,
         )
 
     def __repr__(self) -> str:
@@ -2168,8 +2187,8 @@ def grid(
     if 4 * 8 * total > max_bytes:
         raise ValueError(
             f"a grid of {' x '.join(map(str, n))} = {total} points needs about "
-            f"{4 * 8 * total / 2**20:.0f} MiB, more than max_bytes={max_bytes}; use fewer points "
-            "or raise max_bytes"
+            f"{_size_text(4 * 8 * total)}, more than max_bytes={max_bytes} "
+            f"({_size_text(max_bytes)}); use fewer points or raise max_bytes"
         )
     lo, hi = _initial_box(layout, lo, hi, fixed)
     _Evaluator(model, layout, max_bytes).probe_shape(lo, hi)
@@ -2214,6 +2233,7 @@ def grid(
             _max_bytes=max_bytes,
             _bytes_per_point=per_point,
             _warn=False,
+            _auto=~fixed,
         )
         grown = None if widenings == 4 else _widen_truncated(post, fixed, lo, hi)
         if grown is None:
@@ -2221,6 +2241,14 @@ def grid(
         lo, hi = grown
     post._diagnose(stacklevel=3)
     return post
+
+
+def _size_text(n_bytes: float) -> str:
+    """``n_bytes`` in the largest binary unit that keeps it at least 1 (bytes to GiB)."""
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n_bytes >= size:
+            return f"{n_bytes / size:.3g} {unit}"
+    return f"{int(n_bytes)} bytes"
 
 
 def _widen_truncated(post: GridPosterior, fixed: np.ndarray, lo: np.ndarray, hi: np.ndarray):

@@ -920,3 +920,28 @@ def test_four_dim_simplex_grid_reports_its_face_error(x):
     assert err_evidence / 3.0 < est["log_evidence"] < 3.0 * err_evidence
     assert est["p[4]"] > err_mean[4] / 3.0
     assert max(est.values()) > FACE_ERROR_TOLERANCE
+
+
+def test_truncation_advice_names_where_the_box_came_from():
+    rng = np.random.default_rng(3)
+    model = bg.Normal(y=rng.normal(5.0, 1.0, 20), mu=stats.norm(0, 100), sigma=1.0)
+    with pytest.warns(GridWarning, match=r"widen bounds\['mu'\] \(or leave it to the default\)"):
+        grid(model, bounds={"mu": (6.0, 8.0)})
+    post = grid(model)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        moved = post.update(y=np.full(200, 50.0))  # far outside the first box
+    texts = [str(w.message) for w in caught if issubclass(w.category, GridWarning)]
+    assert any("chosen for the data before update()" in t for t in texts), texts
+    assert moved.truncated["mu"] == (False, True)
+    # the advice works: a grid of the updated model holds its exact posterior
+    exact = bg.conjugate(moved.model).dist["mu"]
+    assert grid(moved.model).mean()["mu"] == pytest.approx(exact.mean(), rel=1e-9)
+
+
+def test_memory_error_states_both_sizes_in_readable_units():
+    model = bg.Bernoulli(y=Y01, p=stats.beta(1, 1))
+    with pytest.raises(ValueError, match=r"62\.5 KiB, more than max_bytes=10 \(10 bytes\)"):
+        grid(model, points=2001, max_bytes=10)
+    with pytest.raises(ValueError, match=r"max_bytes=20000 \(19\.5 KiB\)"):
+        grid(model, points=2001, max_bytes=20_000)
