@@ -90,7 +90,7 @@ __all__ = [
 ]
 
 #: Default points per axis by number of dimensions (the total stays below ~3 million).
-DEFAULT_POINTS: dict[int, int] = {1: 2001, 2: 201, 3: 81, 4: 41}
+DEFAULT_POINTS: dict[int, int] = {1: 2001, 2: 801, 3: 81, 4: 41}
 #: Default memory budget (bytes) of one chunk of log-density evaluations.
 DEFAULT_MAX_BYTES = 256 * 2**20
 #: Posterior mass in an outermost cell above which a grid edge counts as truncating.
@@ -2117,7 +2117,7 @@ def grid(
     points : int or dict, optional
         Points per axis: one int for every axis, or a dict parameter name -> int (or a sequence
         of ints, one per element of a vector parameter); element names such as ``"coef[0]"``
-        are accepted too. Missing entries default to 2001 (1-D), 201 (2-D), 81 (3-D) or 41
+        are accepted too. Missing entries default to 2001 (1-D), 801 (2-D), 81 (3-D) or 41
         (4-D) per axis; for models that cost O(n) per point (regressions without sufficient
         statistics) the 2-D and 3-D defaults shrink, down to 101 and 51, so that
         ``points * n`` stays near 5e7.
@@ -2161,9 +2161,9 @@ def grid(
     >>> from scipy import stats
     >>> import bayesgd as bg
     >>> m = bg.Normal(y=[1.2, 0.4, 2.2], mu=stats.norm(0, 10), sigma=stats.halfnorm(scale=5))
-    >>> post = bg.grid(m)                      # 201 x 201 cells, bounds chosen automatically
+    >>> post = bg.grid(m)                      # 801 x 801 cells, bounds chosen automatically
     >>> post.shape
-    (201, 201)
+    (801, 801)
     >>> post.summary().columns[:4].tolist()
     ['mean', 'sd', 'mode', 'median']
     """

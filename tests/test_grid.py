@@ -21,6 +21,7 @@ import bayesgd as bg
 from bayesgd.conjugate import conjugate
 from bayesgd.errors import GridWarning
 from bayesgd.grid import FACE_ERROR_TOLERANCE, GridPosterior, grid
+from bayesgd.intervals import hdi_of_grid
 
 pytestmark = pytest.mark.filterwarnings("error::bayesgd.errors.GridWarning")
 
@@ -273,7 +274,7 @@ def test_normal_inverse_gamma_on_a_2d_grid():
     mu0, lam0, a0, b0 = 0.0, 1.0, 2.0, 2.0
     model = bg.Normal(y=y, prior=stats.normal_inverse_gamma(mu=mu0, lmbda=lam0, a=a0, b=b0))
     post = grid(model)
-    assert post.shape == (201, 201)
+    assert post.shape == (801, 801)
     n, ybar = y.size, y.mean()
     lam_n = lam0 + n
     mu_n = (lam0 * mu0 + n * ybar) / lam_n
@@ -305,7 +306,7 @@ def test_dirichlet_three_components_on_a_2d_grid():
     x = np.array([[3, 4, 5], [1, 2, 3], [2, 0, 4]])
     model = bg.Multinomial(x=x, p=stats.dirichlet(alpha))
     post = grid(model)
-    assert post.shape == (201, 201)
+    assert post.shape == (801, 801)
     a_post = alpha + x.sum(axis=0)
     total = a_post.sum()
     for k in range(3):
@@ -945,3 +946,27 @@ def test_memory_error_states_both_sizes_in_readable_units():
         grid(model, points=2001, max_bytes=10)
     with pytest.raises(ValueError, match=r"max_bytes=20000 \(19\.5 KiB\)"):
         grid(model, points=2001, max_bytes=20_000)
+
+
+def test_default_2d_grid_resolves_a_heavy_tailed_few_data_posterior():
+    """Three observations, unknown mu and sigma: mu's marginal is heavy-tailed, so the box is
+    wide; the default grid must still resolve sigma's HDI near its steep lower end, where
+    mu's conditional posterior is narrow (201 points per axis put that end 0.1 too low)."""
+    y = np.array([1.2, 0.4, 2.2])
+    model = bg.Normal(y=y, mu=stats.norm(0, 10), sigma=stats.halfnorm(scale=5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", GridWarning)
+        post = grid(model)
+    # sigma's exact marginal: the Gaussian integral over mu in closed form, then a fine 1-D grid
+    s = np.linspace(1e-4, 60.0, 600_001)
+    prec = 1.0 / 10.0**2 + y.size / s**2
+    mean = (y.sum() / s**2) / prec
+    log_marg = (
+        stats.halfnorm(scale=5).logpdf(s)
+        - y.size * np.log(s)
+        - 0.5 * np.log(prec * 10.0**2)
+        - 0.5 * (np.sum(y**2) / s**2 - prec * mean**2)
+    )
+    dens = np.exp(log_marg - log_marg.max())
+    low, high = hdi_of_grid(s, dens, 0.94)
+    assert post.hdi()["sigma"] == pytest.approx((low, high), abs=2e-3)
