@@ -340,7 +340,7 @@ def _observed(model: Model, v: Mapping[str, Any], taken: set[str]) -> None:
     elif fam == "geometric":
         pm.Geometric(unique_name("k", taken), p=v["p"], observed=d["k"])
     elif fam == "negative_binomial":
-        r = np.asarray(model.r, dtype=float)
+        r = np.asarray(d["r"], dtype=float)  # one per observation, as kept with k
         if r.size and np.all(r == r.flat[0]):
             r = float(r.flat[0])  # PyTensor 2.38 fails a rewrite on a constant all-equal vector
         pm.NegativeBinomial(unique_name("k", taken), n=r, p=v["p"], observed=d["k"])

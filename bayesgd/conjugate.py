@@ -532,11 +532,12 @@ class _BetaPosterior(ConjugatePosterior):
 
     def _model_r(self) -> np.ndarray:
         """The model's ``r`` for a new observation: one value, or one per group."""
-        r = np.asarray(self.model.r, dtype=float)
-        if r.size and np.all(r == r.flat[0]):
-            return np.asarray(r.flat[0])
-        if r.shape == self._a.shape:
-            return r
+        if self.model.r is not None:
+            r = np.asarray(self.model.r, dtype=float)
+            if r.size and np.all(r == r.flat[0]):
+                return np.asarray(r.flat[0])
+            if r.shape == self._a.shape:
+                return r
         raise TypeError(
             "the model's r varies between observations; pass r= (the number of successes of "
             "the new observation) to predictive()"

@@ -247,6 +247,22 @@ def test_multinomial_counts_and_coefficients_in_one_pass():
     np.testing.assert_allclose(m.stats["const"], coefficients.sum(), rtol=1e-12)
 
 
+def test_negative_binomial_with_scalar_or_lazy_per_observation_r():
+    rng = np.random.default_rng(15)
+    r = rng.uniform(0.5, 6.0, size=N)
+    k = rng.negative_binomial(r, 0.4)
+    k_src = Source(k)
+    with Watch() as watch:
+        m = bg.NegativeBinomial(k=k_src.array, r=2.5, p=stats.beta(1, 1))
+    assert m.data is None and k_src.each_chunk_once()
+    _one_chunk_at_most(watch)
+    _same_posterior(m, bg.NegativeBinomial(k=k, r=2.5, p=stats.beta(1, 1)), rtol=1e-12)
+    k_src, r_src = Source(k), Source(r)
+    lazy = bg.NegativeBinomial(k=k_src.array, r=r_src.array, p=stats.beta(1, 1))
+    assert k_src.each_chunk_once() and r_src.each_chunk_once()
+    _same_posterior(lazy, bg.NegativeBinomial(k=k, r=r, p=stats.beta(1, 1)), rtol=1e-12)
+
+
 def test_dataframe_column():
     rng = np.random.default_rng(8)
     frame = pd.DataFrame({"y": rng.normal(3.0, 1.0, size=N), "k": rng.poisson(2.0, size=N)})

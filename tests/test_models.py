@@ -1056,9 +1056,48 @@ def test_negative_binomial_with_one_r_per_observation():
     np.testing.assert_allclose(
         m.log_likelihood(p=p), stats.nbinom.logpmf(k, r, p[:, None]).sum(-1), rtol=1e-12
     )
-    # a per-group r needs per-group p (a batched prior); with a shared p it is refused clearly
-    with pytest.raises(ValueError, match=r"\br of shape \(3,\)"):
-        bg.NegativeBinomial(k=K_GROUPS, r=R_GROUPS, p=stats.beta(1, 1))
+    # one r per column of k with a shared p: every count with its column's r
+    shared = bg.NegativeBinomial(k=K_GROUPS, r=R_GROUPS, p=stats.beta(1, 1))
+    np.testing.assert_allclose(
+        shared.log_likelihood(p=p),
+        stats.nbinom.logpmf(K_GROUPS, R_GROUPS, p[:, None, None]).sum(axis=(1, 2)),
+        rtol=1e-12,
+    )
+    assert shared.n_obs == K_GROUPS.size
+    np.testing.assert_array_equal(shared.r, R_GROUPS)
+
+
+def test_negative_binomial_update_takes_the_r_of_new_observations():
+    k1, r1, k2, r2 = np.array([4, 6]), 3.0, np.array([2, 0, 5]), np.array([5.0, 1.5, 3.0])
+    m = bg.NegativeBinomial(k=k1, r=r1, p=stats.beta(2, 2))
+    batch = bg.NegativeBinomial(
+        k=np.concatenate([k1, k2]), r=np.concatenate([[r1, r1], r2]), p=stats.beta(2, 2)
+    )
+    seq = m.update(k=k2, r=r2)
+    for key, value in batch.stats.items():
+        np.testing.assert_allclose(seq.stats[key], value, rtol=1e-14)
+    assert seq.r is None  # r now varies between observations
+    with pytest.raises(TypeError, match="needs r="):
+        seq.update(k=[1])
+    with pytest.raises(TypeError, match="pass r="):
+        bg.conjugate(seq).predictive()
+    assert bg.conjugate(seq).predictive(r=2.0).mean() == pytest.approx(
+        2.0 * (2 + batch.stats["failures"]) / (2 + batch.stats["successes"] - 1)
+    )
+    # the model's one r is taken when none is given, and kept when the same one is given
+    same = m.update(k=k2)
+    assert same.r == r1 and float(same.stats["successes"]) == 5 * r1
+    assert m.update(k=k2, r=r1).r == r1
+    with pytest.raises(ValueError, match=r"\br\b"):
+        m.update(k=k2, r=[1.0, -2.0, 1.0])
+    # PyMC gets each kept observation with its own r
+    logp = bg.to_pymc(seq).compile_logp(jacobian=False)
+    p = 0.42
+    expected = (
+        stats.beta(2, 2).logpdf(p)
+        + stats.nbinom.logpmf(np.concatenate([k1, k2]), np.concatenate([[r1, r1], r2]), p).sum()
+    )
+    np.testing.assert_allclose(logp({"p_logodds__": np.log(p / (1 - p))}), expected, rtol=1e-12)
 
 
 def test_model_from_pymc_is_the_design_spelling():

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from scipy.special import gammaln, xlog1py, xlogy
 
-from ._elementwise import ElementwiseModel, _is_lazy, check_counts, check_real
+from ._elementwise import ElementwiseModel, _is_dask, _is_lazy, check_counts, check_real
 from .base import POSITIVE, UNIT
 
 __all__ = ["Bernoulli", "Binomial", "Geometric", "NegativeBinomial", "Poisson"]
@@ -205,47 +205,81 @@ class NegativeBinomial(_SuccessFailure):
     k : array_like of int
         Observed numbers of failures.
     r : float or array_like
-        Known number of successes (positive; real values allowed as in scipy).
+        Known number of successes (positive; real values allowed as in scipy): one value, one
+        per group, or one per observation (broadcast against ``k`` like Poisson's exposure).
+        ``update(k=..., r=...)`` takes the ``r`` of new observations; it may be left out when
+        the model's ``r`` is one value or one per group.
     p : scipy.stats frozen distribution or float
         Prior on the success probability.
+
+    Attributes
+    ----------
+    r : float, numpy.ndarray or None
+        The ``r`` given; after an ``update`` with a different ``r``, None (it then varies
+        between observations, and ``predictive`` and ``update`` need ``r=``).
 
     Examples
     --------
     >>> from scipy import stats
     >>> import bayesgd as bg
-    >>> float(bg.NegativeBinomial(k=[4, 6], r=3, p=stats.beta(1, 1)).stats["successes"])
+    >>> m = bg.NegativeBinomial(k=[4, 6], r=3, p=stats.beta(1, 1))
+    >>> float(m.stats["successes"])
     6.0
+    >>> float(m.update(k=[2], r=5).stats["successes"])
+    11.0
     """
 
     likelihood = "negative_binomial"
-    observed = ("k",)
+    observed = ("k", "r")
 
     def __init__(self, *, k: Any, r: Any, p: Any):
-        self.r = check_real("r", r, low=0.0, strict=True)
-        self._init_family({"k": k}, {"p": p})
+        r = check_real("r", r, low=0.0, strict=True)
+        self.r = r
+        self._init_family({"k": k, "r": r}, {"p": p})
+
+    def _optional_data(self):
+        return ("r",) if self._shared_r() is not None else ()
+
+    def _shared_r(self) -> Any:
+        """The model's ``r`` when new observations can take it (one value or one per group)."""
+        r = self.r
+        if r is None or _is_lazy(r):
+            return None
+        try:
+            fits = np.broadcast_shapes(np.shape(r), self.group_shape) == self.group_shape
+        except ValueError:
+            fits = False
+        return r if fits else None
 
     def _validate(self, data):
         k = check_counts("k", data["k"])
-        return {"k": k}
+        if "r" in data:
+            r = check_real("r", data["r"], low=0.0, strict=True)
+        else:
+            r = self._shared_r()
+        return {"k": k, "r": r}
 
     def _stats(self, arrays):
-        k = arrays["k"]
-        failures = self._sum(k)
-        if hasattr(k, "compute"):
-            r = self.r
-            n = float(k.shape[0])
-            successes = np.broadcast_to(np.asarray(r, dtype=float) * n, failures.shape) * 1.0
-        else:
-            try:
-                r = np.broadcast_to(np.asarray(self.r, dtype=float), k.shape)
-            except ValueError:
-                raise ValueError(
-                    f"r of shape {np.shape(self.r)} does not broadcast against the observations "
-                    f"k, arranged as {k.shape} (observations, *parameter shape)"
-                ) from None
-            successes = r.sum(axis=0)  # one r per observation is allowed
-        const = self._sum(gammaln(k + r) - gammaln(k + 1.0) - gammaln(r))
-        return {"successes": successes, "failures": failures, "const": const}
+        k, r = arrays["k"], arrays["r"]
+        return {
+            "successes": self._sum(r),
+            "failures": self._sum(k),
+            "const": self._sum(gammaln(k + r) - gammaln(k + 1.0) - gammaln(r)),
+        }
+
+    def update(self, **data: Any) -> NegativeBinomial:
+        if "r" not in data and self._shared_r() is None and "k" in data:
+            raise TypeError(
+                "update() needs r=, the number of successes of each new observation: the "
+                "model's r varies between observations"
+            )
+        new = super().update(**data)
+        if "r" in data:  # validated by the update itself
+            old, given = self._shared_r(), data["r"]
+            same = old is not None and not _is_dask(given)
+            same = same and bool(np.all(np.asarray(given, dtype=float) == np.asarray(old)))
+            new.r = self.r if same else None
+        return new
 
 
 class Poisson(ElementwiseModel):
