@@ -1270,3 +1270,34 @@ def test_poisson_regression_offset_shape_is_checked_in_constructor_and_update():
     eta = X_POIS[:7] @ theta["coef"] + grown.data["offset"]
     truth = stats.poisson.logpmf(Y_POIS[:7], np.exp(eta)).sum()
     assert float(grown.log_likelihood(**theta)) == pytest.approx(truth, rel=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:the model has no grad_log_likelihood")
+def test_custom_likelihood_that_sums_over_the_batch_is_refused_everywhere():
+    """A scalar for a batch of points made a flat loss: MAP at the prior mode, 'converged'."""
+    summed = bg.Model(
+        priors={"p": stats.beta(2, 2)}, log_likelihood=lambda p: stats.binom.logpmf(7, 10, p).sum()
+    )
+    assert float(summed.log_likelihood(p=0.3)) == pytest.approx(stats.binom.logpmf(7, 10, 0.3))
+    for run in (
+        lambda: summed.log_likelihood(p=np.array([0.3, 0.5])),
+        lambda: summed.grad_log_likelihood(p=0.3),  # finite differences batch the points
+        lambda: bg.map_estimate(summed),
+        lambda: bg.laplace(summed),
+    ):
+        with pytest.raises(ValueError, match=r"log_likelihood returned shape \(\) for a batch"):
+            run()
+    summed_grad = bg.Model(
+        priors={"p": stats.beta(2, 2)},
+        log_likelihood=lambda p: stats.binom.logpmf(7, 10, p),
+        grad_log_likelihood=lambda p: {"p": np.sum(7 / p - 3 / (1 - p))},
+    )
+    with pytest.raises(ValueError, match=r"grad_log_likelihood returned shape \(\) for 'p'"):
+        summed_grad.grad_log_likelihood(p=np.array([0.3, 0.5]))
+    # vectorised, both give the Beta(9, 5) mode 8/12
+    good = bg.Model(
+        priors={"p": stats.beta(2, 2)},
+        log_likelihood=lambda p: stats.binom.logpmf(7, 10, p),
+        grad_log_likelihood=lambda p: {"p": 7 / p - 3 / (1 - p)},
+    )
+    assert bg.map_estimate(good).params["p"] == pytest.approx(8 / 12, rel=1e-8)

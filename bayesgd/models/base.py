@@ -326,8 +326,27 @@ class Model:
         return {**self.fixed, **values}
 
     def _checked_loglik(self, values, batch) -> np.ndarray:
+        ll = self._shaped_loglik(values, batch)
+        if np.any(np.isnan(ll)):
+            raise ValueError(
+                "log_likelihood returned NaN; it must return a finite number or -inf at every "
+                "point of the support"
+            )
+        return ll
+
+    def _shaped_loglik(self, values, batch) -> np.ndarray:
+        """The log likelihood with one value per batch index (a user function must give it)."""
         ll = np.asarray(self._loglik(values, batch), dtype=float)
         if ll.shape != batch:
+            if self._user_loglik is not None:
+                # a scalar for a batch is a function that sums over the batch too: copying it
+                # to every point would flatten the loss (a zero gradient at the prior's mode)
+                raise ValueError(
+                    f"log_likelihood returned shape {ll.shape} for a batch of parameter points "
+                    f"of shape {batch}; it must return one value per leading (batch) index. "
+                    "Vectorise it over leading axes, e.g. sum over the data axis with axis=-1 "
+                    "after adding one with mu[..., None]"
+                )
             try:
                 ll = np.broadcast_to(ll, batch)
             except ValueError:
@@ -335,11 +354,6 @@ class Model:
                     f"log_likelihood returned shape {ll.shape}, expected one value per batch "
                     f"index, shape {batch}"
                 ) from None
-        if np.any(np.isnan(ll)):
-            raise ValueError(
-                "log_likelihood returned NaN; it must return a finite number or -inf at every "
-                "point of the support"
-            )
         return ll
 
     # hooks for likelihood families --------------------------------------------------------
@@ -358,6 +372,12 @@ class Model:
             out = {}
             for n, p in self.parameters.items():
                 g = np.asarray(grads[n], dtype=float)
+                if g.shape != (*batch, *p.shape) and g.shape[: len(batch)] != batch:
+                    raise ValueError(
+                        f"grad_log_likelihood returned shape {g.shape} for {n!r} at a batch of "
+                        f"parameter points of shape {batch}; expected {(*batch, *p.shape)} "
+                        "(batch shape + the parameter's shape): vectorise it over leading axes"
+                    )
                 try:
                     out[n] = np.broadcast_to(g, (*batch, *p.shape))
                 except ValueError:
@@ -396,8 +416,7 @@ class Model:
             stacked[name] = pert.reshape((2 * total, *batch, *shape))
             steps.append(h)
             offset += size
-        ll = np.asarray(self._loglik(stacked, (2 * total, *batch)), dtype=float)
-        ll = np.broadcast_to(ll, (2 * total, *batch))
+        ll = self._shaped_loglik(stacked, (2 * total, *batch))
         grads = {}
         offset = 0
         for name, size, h in zip(names, sizes, steps, strict=True):
