@@ -54,7 +54,7 @@ import pytensor.tensor as pt
 from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
 
-from .models.base import Model, warn_finite_differences
+from .models.base import Model, NaNLikelihoodError, warn_finite_differences
 from .priors import DirichletPrior, MvNIGPrior, MvNormalPrior, NIGPrior, Prior, UnivariatePrior
 
 __all__ = ["LogLikelihoodOp", "add_likelihood", "add_prior", "unique_name"]
@@ -244,14 +244,14 @@ class _GradLogLikelihoodOp(Op):
         return Apply(self, inputs, [x.type() for x in inputs])
 
     def perform(self, node, inputs, outputs):
-        grads = self.model.grad_log_likelihood(**dict(zip(self.names, inputs, strict=True)))
+        # a NaN or infinite gradient goes to the sampler as it is: NUTS counts the step as a
+        # divergence (as for PyMC's own NaN gradients) instead of the whole run failing
+        try:
+            grads = self.model.grad_log_likelihood(**dict(zip(self.names, inputs, strict=True)))
+        except NaNLikelihoodError:
+            grads = {name: np.full(np.shape(x), np.nan) for name, x in zip(self.names, inputs)}
         for out, name, x in zip(outputs, self.names, inputs, strict=True):
-            g = np.asarray(grads[name], dtype=float).reshape(np.shape(x))
-            if not np.all(np.isfinite(g)):
-                raise FloatingPointError(
-                    f"the gradient of the log likelihood with respect to {name} is not finite"
-                )
-            out[0] = g
+            out[0] = np.asarray(grads[name], dtype=float).reshape(np.shape(x))
 
 
 class LogLikelihoodOp(Op):
@@ -285,7 +285,10 @@ class LogLikelihoodOp(Op):
         return Apply(self, inputs, [pt.dscalar()])
 
     def perform(self, node, inputs, outputs):
-        ll = self.model.log_likelihood(**dict(zip(self.names, inputs, strict=True)))
+        try:
+            ll = self.model.log_likelihood(**dict(zip(self.names, inputs, strict=True)))
+        except NaNLikelihoodError:  # a divergence for NUTS, as a NaN log density is in PyMC
+            ll = np.nan
         outputs[0][0] = np.asarray(ll, dtype=float).reshape(())
 
     def grad(self, inputs, output_grads):

@@ -42,6 +42,14 @@ SIMPLEX = "simplex"
 KEEP_DATA_LIMIT = 5_000_000
 
 
+class NaNLikelihoodError(ValueError):
+    """The log likelihood, or its finite-difference gradient, is NaN at a point.
+
+    A ValueError for users (their function returned NaN); samplers catch it to treat the
+    point as a divergence, as PyMC does with a NaN log density.
+    """
+
+
 @dataclass(frozen=True)
 class Parameter:
     """One free parameter of a model.
@@ -328,7 +336,7 @@ class Model:
     def _checked_loglik(self, values, batch) -> np.ndarray:
         ll = self._shaped_loglik(values, batch)
         if np.any(np.isnan(ll)):
-            raise ValueError(
+            raise NaNLikelihoodError(
                 "log_likelihood returned NaN; it must return a finite number or -inf at every "
                 "point of the support"
             )
@@ -425,7 +433,7 @@ class Model:
             grads[name] = g.reshape((*batch, *self.parameters[name].shape))
             offset += size
             if np.any(np.isnan(grads[name])):
-                raise ValueError(
+                raise NaNLikelihoodError(
                     f"the finite-difference gradient with respect to {name} is NaN: "
                     "log_likelihood returned NaN or inf - inf next to the point; pass "
                     "grad_log_likelihood for an exact gradient"
