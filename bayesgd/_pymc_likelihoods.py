@@ -246,10 +246,11 @@ class _GradLogLikelihoodOp(Op):
     def perform(self, node, inputs, outputs):
         # a NaN or infinite gradient goes to the sampler as it is: NUTS counts the step as a
         # divergence (as for PyMC's own NaN gradients) instead of the whole run failing
+        values = dict(zip(self.names, inputs, strict=True))
         try:
-            grads = self.model.grad_log_likelihood(**dict(zip(self.names, inputs, strict=True)))
+            grads = self.model.grad_log_likelihood(**values)
         except NaNLikelihoodError:
-            grads = {name: np.full(np.shape(x), np.nan) for name, x in zip(self.names, inputs)}
+            grads = {name: np.full(np.shape(x), np.nan) for name, x in values.items()}
         for out, name, x in zip(outputs, self.names, inputs, strict=True):
             out[0] = np.asarray(grads[name], dtype=float).reshape(np.shape(x))
 
