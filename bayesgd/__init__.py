@@ -19,6 +19,7 @@ from .errors import (
     ConvergenceWarning,
     DivergenceError,
     GridWarning,
+    NotApplicableError,
     NotConjugateError,
     SamplingWarning,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "NegativeBinomial",
     "Normal",
     "NormalInverseGamma",
+    "NotApplicableError",
     "NotConjugateError",
     "NotPositiveDefiniteError",
     "Parameter",

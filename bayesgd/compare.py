@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._validation import as_rng, check_prob
-from .errors import NotConjugateError
+from .errors import DivergenceError, NotApplicableError
 from .models.base import Model
 
 if TYPE_CHECKING:
@@ -324,7 +324,7 @@ def compare(
         start = time.perf_counter()
         try:
             results[method] = runners[method](model)
-        except NotConjugateError as exc:
+        except (NotApplicableError, DivergenceError) as exc:
             if explicit:
                 raise
             first = str(exc).splitlines()[0]

@@ -7,12 +7,23 @@ __all__ = [
     "ConvergenceWarning",
     "DivergenceError",
     "GridWarning",
+    "NotApplicableError",
     "NotConjugateError",
     "SamplingWarning",
 ]
 
 
-class NotConjugateError(ValueError):
+class NotApplicableError(ValueError):
+    """A method does not apply to this model or posterior.
+
+    No closed form (:class:`NotConjugateError`), no Gaussian approximation at a mode on an
+    edge of the support, at a kink, or where the curvature is not positive definite
+    (``bayesgd.NotPositiveDefiniteError``). :func:`bayesgd.compare` reports a method chosen by
+    default that raises it in ``skipped`` instead of failing.
+    """
+
+
+class NotConjugateError(NotApplicableError):
     """The model's prior and likelihood have no closed-form posterior."""
 
 

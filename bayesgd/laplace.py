@@ -58,6 +58,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from . import optim
+from .errors import NotApplicableError
 from .map import MAPResult, map_estimate
 from .models.base import Model
 from .posterior import Posterior
@@ -84,10 +85,11 @@ class SupportWarning(UserWarning):
     parameter's support (a probability below 0, a scale below 0)."""
 
 
-class NotPositiveDefiniteError(np.linalg.LinAlgError):
+class NotPositiveDefiniteError(np.linalg.LinAlgError, NotApplicableError):
     """The Hessian of the loss at the mode is not positive definite: no Gaussian exists there.
 
-    A subclass of ``numpy.linalg.LinAlgError`` (itself a ``ValueError``).
+    A subclass of ``numpy.linalg.LinAlgError`` and of :class:`bayesgd.NotApplicableError`
+    (both ``ValueError``).
     """
 
 
@@ -171,13 +173,13 @@ def laplace(
                 f"jacobian={jacobian})"
             )
     if map_result.at_boundary:
-        raise ValueError(
+        raise NotApplicableError(
             f"the mode lies on the edge of the support ({', '.join(map_result.boundary)}): the "
             "log density has no zero gradient there, so no Gaussian (Laplace) approximation "
             "exists; use bg.grid or bg.sample_pymc"
         )
     if getattr(map_result, "at_kink", False):
-        raise ValueError(
+        raise NotApplicableError(
             "the mode is at a kink of the log density (it is not differentiable there, e.g. "
             "the peak of a Laplace prior), so it has no curvature and no Gaussian (Laplace) "
             "approximation exists; use bg.grid or bg.sample_pymc"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -208,3 +210,19 @@ def test_compare_perceptron_compares_predictions_on_the_training_inputs():
     assert np.all((lap["low"] <= lap["mean"]) & (lap["mean"] <= lap["high"]))
     with pytest.raises(TypeError, match="does not predict"):
         bg.compare(bg.Binomial(k=1, n=3, p=stats.beta(1, 1)), methods=["map"], X_new=[[0.0]])
+
+
+def test_default_methods_that_do_not_apply_are_skipped_with_the_reason():
+    """A Laplace prior puts the mode at a kink: no Laplace approximation exists there. Chosen
+    by default, laplace is reported in skipped (as conjugate is); named, it raises."""
+    model = bg.Normal(y=[0.1, -0.2], mu=stats.laplace(0, 1), sigma=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # short NUTS run
+        cmp = bg.compare(model, rng=1, options={"pymc": {"draws": 300, "tune": 300}})
+    assert set(cmp.skipped) == {"conjugate", "laplace"}
+    assert "kink" in cmp.skipped["laplace"]
+    assert set(cmp.table["method"]) == {"grid", "map", "pymc"}
+    with pytest.raises(bg.NotApplicableError, match="kink"):
+        bg.compare(model, methods=["map", "laplace"])
+    assert issubclass(bg.NotConjugateError, bg.NotApplicableError)
+    assert issubclass(bg.NotPositiveDefiniteError, bg.NotApplicableError)
