@@ -716,3 +716,19 @@ def test_fixed_step_that_overshoots_is_reported_with_a_smaller_step():
     g = space.objective(jacobian=False)(np.zeros(2))[1]
     h = optimize.approx_fprime(np.zeros(2), lambda u: space.objective(jacobian=False)(u)[1] @ g)
     assert suggested == pytest.approx(float(g @ g) / float(h @ g), rel=1e-2)
+
+
+@pytest.mark.parametrize("opt", ["gd", "momentum", "nesterov"])
+def test_suggested_step_size_after_a_divergence_converges(opt):
+    """The curvature in log mu is 52 at the start but 1200 at the mode: a step size from the
+    start alone diverged again; the suggestion must be one the same optimizer can use."""
+    m = bg.Poisson(k=[30, 50, 40] * 10, mu=stats.gamma(2, scale=1.0))
+    with pytest.raises(DivergenceError) as info:
+        map_estimate(m, optimizer=opt, lr=1.0)
+    message = str(info.value)
+    assert " or or " not in message
+    lr = info.value.suggested_lr
+    assert 0 < lr < 2.0 / 1202.0  # below the stability limit at the mode
+    fit = map_estimate(m, optimizer=opt, lr=lr)
+    assert fit.converged
+    assert fit.params["mu"] == pytest.approx(1201.0 / 31.0, rel=1e-7)  # Gamma(1202, 31) mode
