@@ -312,3 +312,17 @@ def test_argument_errors():
 def test_map_options_pass_through():
     post = laplace(_normal_normal(), optimizer="bb", tol=1e-12)
     assert post.map_result.optimizer == "bb"
+
+
+def test_mode_of_a_pushed_forward_gaussian_with_two_modes():
+    """A wide Gaussian on the logit scale is bimodal in p; its mean is a stationary point at
+    the lowest density between the modes, which must not be reported as the mode."""
+    lp = bg.laplace(bg.Bernoulli(y=np.zeros(0, int), p=stats.beta(0.6, 0.6)))
+    m, s = float(lp.mean_vector[0]), float(np.sqrt(lp.cov[0, 0]))
+    p = np.linspace(1e-6, 1 - 1e-6, 2_000_001)
+    u = np.log(p) - np.log1p(-p)
+    density = stats.norm(m, s).pdf(u) / (p * (1 - p))  # the density of p = expit(u)
+    best = p[np.argmax(density)]
+    mode = lp.mode()["p"]
+    assert min(abs(mode - best), abs(mode - (1 - best))) < 1e-5  # either of the two modes
+    assert np.interp(mode, p, density) == pytest.approx(density.max(), rel=1e-6)
