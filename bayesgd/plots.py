@@ -304,6 +304,12 @@ def plot_comparison(
 
 
 def _path(result: Any, element: str) -> np.ndarray:
+    from .map import MAPResult
+
+    if not isinstance(result, MAPResult):
+        raise TypeError(
+            f"result must be a MAPResult (from bg.map_estimate), got {type(result).__name__}"
+        )
     if result.history is None:
         raise ValueError("the MAPResult has no history: run map_estimate with record=True")
     if element not in result.history.columns:
@@ -485,6 +491,12 @@ def plot_convergence(result: Any, *, axes: Any = None) -> list[Any]:
     list of two matplotlib Axes
         Left: ``loss - final loss`` and gradient norm (log y); right: step size per iteration.
     """
+    from .map import MAPResult
+
+    if not isinstance(result, MAPResult):
+        raise TypeError(
+            f"result must be a MAPResult (from bg.map_estimate), got {type(result).__name__}"
+        )
     if result.history is None:
         raise ValueError("the MAPResult has no history: run map_estimate with record=True")
     h = result.history
@@ -523,6 +535,18 @@ def plot_draws(
     -------
     matplotlib Axes
     """
+    from .posterior import Posterior
+
+    if not isinstance(reference, Posterior):
+        raise TypeError(
+            "reference must be a bayesgd posterior (conjugate or grid), got "
+            f"{type(reference).__name__}"
+        )
+    if not (hasattr(samples, "draws") or isinstance(samples, Posterior)):
+        raise TypeError(
+            "samples must be a posterior with draws (PyMCPosterior, SamplePosterior) or one "
+            f"that samples, got {type(samples).__name__}"
+        )
     model = reference.model
     element = (
         parameter if parameter is not None else model.parameters[model.names[0]].element_names()[0]

@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from collections.abc import Mapping
@@ -62,6 +63,23 @@ MIN_ESS_PER_CHAIN = 100
 def _check_model(model: Any, what: str = "model") -> None:
     if not isinstance(model, Model):
         raise TypeError(f"{what} must be a bayesgd Model, got {type(model).__name__}")
+
+
+def _check_thresholds(rhat_max: Any, min_ess_per_chain: Any) -> tuple[float, float]:
+    """R-hat is at least 1 by construction, an ESS at least 0: other thresholds fail every run."""
+    out = []
+    for name, value, low, strict in (
+        ("rhat_max", rhat_max, 1.0, True),
+        ("min_ess_per_chain", min_ess_per_chain, 0.0, False),
+    ):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+        value = float(value)
+        if not math.isfinite(value) or (value <= low if strict else value < low):
+            bound = f"> {low:g}" if strict else f">= {low:g}"
+            raise ValueError(f"{name} must be finite and {bound}, got {value}")
+        out.append(value)
+    return out[0], out[1]
 
 
 # =============================================================================== to_pymc
@@ -194,8 +212,7 @@ class PyMCPosterior(SamplePosterior):
         draws = {n: np.asarray(posterior[n].values, dtype=float) for n in model.names}
         super().__init__(model, draws, method="pymc")
         self.idata = idata
-        self.rhat_max = float(rhat_max)
-        self.min_ess_per_chain = float(min_ess_per_chain)
+        self.rhat_max, self.min_ess_per_chain = _check_thresholds(rhat_max, min_ess_per_chain)
         self.chains, self.n_draws = next(iter(draws.values())).shape[:2]
         self.diagnostics = self._diagnostics()
         stats = getattr(idata, "sample_stats", None)
@@ -315,6 +332,7 @@ def sample_pymc(
     draws = check_positive_int(draws, "draws")
     tune = check_positive_int(tune, "tune", minimum=0)
     chains = check_positive_int(chains, "chains")
+    rhat_max, min_ess_per_chain = _check_thresholds(rhat_max, min_ess_per_chain)
     import pymc as pm
 
     if pymc_model is None:

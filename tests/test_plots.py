@@ -318,6 +318,16 @@ def test_plot_convergence_needs_history(mean_model):
         plots.plot_convergence(map_estimate(mean_model, record=False))
 
 
+def test_plot_convergence_and_plot_draws_name_bad_arguments(mean_model):
+    exact = bg.conjugate(bg.Binomial(k=7, n=10, p=stats.beta(2, 2)))
+    with pytest.raises(TypeError, match="result must be a MAPResult"):
+        plots.plot_convergence(exact)
+    with pytest.raises(TypeError, match="reference must be a bayesgd posterior"):
+        plots.plot_draws(exact, [1.0, 2.0])
+    with pytest.raises(TypeError, match="samples must be a posterior"):
+        plots.plot_draws([1.0, 2.0, 3.0], exact)
+
+
 # ---------------------------------------------------------------------------- plot_draws
 def test_plot_draws_histogram_and_reference(tmp_path):
     model = bg.Binomial(k=7, n=10, p=stats.beta(2, 2))

@@ -470,6 +470,31 @@ def test_sampling_warning_from_constructed_draws():
     assert not post.ok and len(post.problems) >= 3
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"rhat_max": 0.9}, ValueError, r"rhat_max must be finite and > 1"),
+        ({"rhat_max": 1.0}, ValueError, r"rhat_max must be finite and > 1"),
+        ({"rhat_max": np.nan}, ValueError, "rhat_max"),
+        ({"rhat_max": "1.01"}, TypeError, "rhat_max must be a real number"),
+        ({"min_ess_per_chain": -1}, ValueError, r"min_ess_per_chain must be finite and >= 0"),
+    ],
+)
+def test_diagnostic_thresholds_are_checked_before_sampling(kwargs, exc, match, monkeypatch):
+    import pymc
+
+    def never(*args, **kwargs):  # pragma: no cover - reaching it is the failure
+        raise AssertionError("sampled before checking the thresholds")
+
+    monkeypatch.setattr(pymc, "sample", never)
+    model = bg.Normal(y=[0.0], mu=stats.norm(0, 1), sigma=1.0)
+    with pytest.raises(exc, match=match):
+        sample_pymc(model, **kwargs)
+    idata = az.from_dict(posterior={"mu": np.zeros((2, 10))})
+    with pytest.raises(exc, match=match):
+        PyMCPosterior(model, idata, **kwargs)
+
+
 def test_sampling_warning_from_a_real_short_run():
     # sd 1e-3 next to sd 1e3: without tuning NUTS cannot mix in 30 draws
     model = bg.Model(
