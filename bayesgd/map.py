@@ -359,7 +359,15 @@ def map_estimate(
             progress=progress,
             label=f"start {i + 1}/{starts}" if starts > 1 else "",
         )
-        runs.append(run.solve(u0, first=(i == 0)))
+        try:
+            outcome = run.solve(u0, first=(i == 0))
+        except DivergenceError as exc:
+            if exc.reason != "unbounded":
+                _raise_if_unbounded(space, opt.name, u0, jacobian, tol, exc)
+            raise
+        if outcome.status == "max_iter" and not outcome.converged:
+            _raise_if_unbounded(space, opt.name, u0, jacobian, tol, None)
+        runs.append(outcome)
     best_index = int(np.argmin([r.value if np.isfinite(r.value) else np.inf for r in runs]))
     best = runs[best_index]
     result = _result(space, best, opt.name, jacobian, record)
@@ -370,6 +378,51 @@ def map_estimate(
     if result.starts_agree is False:
         warnings.warn(_multimodal_message(result.starts), UserWarning, stacklevel=2)
     return result
+
+
+def _raise_if_unbounded(
+    space: UnconstrainedSpace,
+    name: str,
+    u0: np.ndarray,
+    jacobian: bool,
+    tol: float,
+    failure: DivergenceError | None,
+) -> None:
+    """After a failed fixed-step run, ask L-BFGS from the same start whether a mode exists.
+
+    Fixed steps oscillate or blow up near a density that is unbounded at an edge (they rarely
+    get far enough out to see it), so their failure reads as a step-size problem. A line
+    search runs out to the edge quickly; if it finds the loss falling without bound, that is
+    the real reason, raised as ``DivergenceError(reason="unbounded")``.
+    """
+    if name == "lbfgs" or not space.has_edges:  # unbounded only toward a support's edge
+        return
+    probe = _Run(
+        space,
+        optim.lbfgs(),
+        jacobian=jacobian,
+        max_iter=2000,
+        tol=tol,
+        record=False,
+        progress=False,
+        label="",
+    )
+    try:
+        probe.solve(u0, first=True)
+    except DivergenceError as exc:
+        if exc.reason != "unbounded":
+            return
+        what = "diverged" if failure is not None else "did not converge"
+        raise DivergenceError(
+            f"{name} {what}, and no MAP exists: a line search (L-BFGS) from the same start "
+            f"shows why. {exc}",
+            iteration=exc.iteration,
+            last_params=exc.last_params,
+            suggested_lr=math.nan,
+            reason="unbounded",
+            parameter=exc.parameter,
+        ) from failure
+    return
 
 
 # ------------------------------------------------------------------------------ validation

@@ -732,3 +732,16 @@ def test_suggested_step_size_after_a_divergence_converges(opt):
     fit = map_estimate(m, optimizer=opt, lr=lr)
     assert fit.converged
     assert fit.params["mu"] == pytest.approx(1201.0 / 31.0, rel=1e-7)  # Gamma(1202, 31) mode
+
+
+@pytest.mark.parametrize("opt", ["gd", "adam", "momentum", "nesterov", "backtracking"])
+def test_every_optimizer_reports_an_unbounded_posterior_as_such(opt):
+    """One observation, unknown mu and sigma: the density grows without bound as sigma -> 0 at
+    mu = y. Fixed steps oscillate or blow up before they get far out; the failure must still
+    name the real cause (no MAP exists), not a step size."""
+    m = bg.Normal(y=[1.0], mu=stats.norm(0, 10), sigma=stats.halfnorm(scale=5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.raises(DivergenceError, match="no MAP exists") as info:
+            map_estimate(m, optimizer=opt)
+    assert info.value.reason == "unbounded" and info.value.parameter == "sigma"
