@@ -148,7 +148,15 @@ def build_model(likelihood: str, assignments: Sequence[str], csv: str | None = N
 def _run(model: Any, args: argparse.Namespace, title: str) -> int:
     import bayesgd as bg
 
-    methods = args.methods.split(",") if args.methods else None
+    from .compare import METHODS
+
+    methods = None
+    if args.methods is not None:
+        methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+        if not methods:
+            raise UsageError(
+                f"--methods needs one or more of {','.join(METHODS)}, got {args.methods!r}"
+            )
     cmp = bg.compare(model, methods=methods, rng=args.seed)
     print(title)
     print(cmp)

@@ -67,6 +67,8 @@ def test_compare_from_csv(tmp_path):
         (["compare", "normal", "y=@x", "mu=norm(0,1)", "sigma=1"], "give --csv"),
         (["compare", "binomial", "k=1", "n=2", "p=beta(1,1)", "--methods", "nuts"], "methods"),
         (["compare", "binomial", "k=1", "n=2"], "Binomial"),
+        (["compare", "binomial", "k=1", "n=2", "p=beta(1,1)", "--methods", ""], "needs one"),
+        (["compare", "binomial", "k=1", "n=2", "p=beta(1,1)", "--methods", " , "], "needs one"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(args, message, capsys):
@@ -152,3 +154,10 @@ def test_multi_line_errors_are_joined_on_one_line(capsys):
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
     assert "conjugate pairs" in err.lower() or "Beta" in err or "beta" in err
+
+
+def test_methods_list_tolerates_spaces_and_a_trailing_comma(capsys):
+    args = ["compare", "binomial", "k=7", "n=10", "p=beta(2,2)", "--methods", " conjugate, map,"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "conjugate" in out and "map" in out and "grid" not in out
