@@ -108,7 +108,11 @@ def _point_values(model: Any, params: Any) -> tuple[dict[str, np.ndarray], tuple
             f"{type(params).__name__}"
         )
     check = getattr(model, "_values", None) or (lambda p: model._theta(p))
-    return check(params)
+    values, batch = check(params)
+    for name, value in values.items():
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"params[{name!r}] must be finite, got {np.asarray(value)!r}")
+    return values, batch
 
 
 def _posterior_draws(model: Any, posterior: Any, size: int, rng: np.random.Generator):

@@ -246,3 +246,17 @@ def test_one_dimensional_X_new_is_the_single_feature_or_refused_everywhere():
         with pytest.raises(ValueError, match=msg):
             call()
     np.testing.assert_allclose(two.predict([[1.0, 4.0]], theta2), [17.0], rtol=1e-15)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_parameter_values_are_refused(bad):
+    model = bg.LogisticRegression(
+        X=[[0.0], [1.0], [2.0]], y=[0, 1, 1], coef=stats.norm(0, 1), intercept=stats.norm(0, 1)
+    )
+    with pytest.raises(ValueError, match=r"params\['coef'\] must be finite"):
+        bg.predict(model, [[1.0]], {"coef": [bad], "intercept": 0.0})
+    with pytest.raises(ValueError, match=r"params\['intercept'\] must be finite"):
+        model.predict([[1.0]], {"coef": [1.0], "intercept": bad})
+    assert model.predict([[1.0]], {"coef": [1.0], "intercept": 0.0}) == pytest.approx(
+        [1.0 / (1.0 + np.exp(-1.0))]
+    )
