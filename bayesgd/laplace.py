@@ -448,8 +448,12 @@ class LaplacePosterior(Posterior):
                 out = mean + sd * ndtri(np.asarray(q)[..., None])
             return out.reshape((*np.shape(q), *shape))
         b = self._block(name)
-        if b.simplex:
-            return np.quantile(self._simplex_draws(name), q, axis=0)
+        if b.simplex:  # from draws; q = 0 and 1 are the support's ends, not the extreme draws
+            q = np.asarray(q, dtype=float)
+            out = np.quantile(self._simplex_draws(name), q, axis=0)
+            out[q == 0.0] = 0.0
+            out[q == 1.0] = 1.0
+            return out
         out = self._q(b, np.asarray(q, dtype=float)[..., None])
         return out.reshape((*np.shape(q), *shape))
 

@@ -326,3 +326,14 @@ def test_mode_of_a_pushed_forward_gaussian_with_two_modes():
     mode = lp.mode()["p"]
     assert min(abs(mode - best), abs(mode - (1 - best))) < 1e-5  # either of the two modes
     assert np.interp(mode, p, density) == pytest.approx(density.max(), rel=1e-6)
+
+
+def test_probability_vector_quantiles_zero_and_one_are_the_support_ends():
+    """A logistic-normal on the simplex has support (0, 1) in every component."""
+    lap = bg.laplace(bg.Multinomial(x=[[3, 1, 0], [2, 2, 1]], p=stats.dirichlet([1.0, 2.0, 3.0])))
+    q = lap.quantile([0.0, 0.5, 1.0])["p"]
+    np.testing.assert_array_equal(q[0], 0.0)
+    np.testing.assert_array_equal(q[2], 1.0)
+    draws = lap.sample(20_000, rng=4)["p"]
+    np.testing.assert_allclose(q[1], np.median(draws, axis=0), atol=0.01)
+    assert lap.quantile([[0.0, 1.0]])["p"].shape == (1, 2, 3)
