@@ -1932,17 +1932,31 @@ class GridPosterior(Posterior):
         # ascent that ran into a face of a simplex (a zero component, p_K = 0): optimise on
         # that face, the last free axis of the vector then being 1 - the sum of the others
         for name in self._layout.simplex:
-            axes = [a for a in self._layout.param_axes[name] if a in set(free.tolist())]
-            if len(axes) < 2 or 1.0 - x[self._layout.param_axes[name]].sum() > 0.5 * h[axes].min():
+            every = self._layout.param_axes[name]
+            axes = [a for a in every if a in set(free.tolist())]
+            if len(axes) < 2 or 1.0 - x[every].sum() > 0.5 * h[axes].min():
                 continue
-            dep = {axes[-1]: [a for a in self._layout.param_axes[name] if a != axes[-1]]}
-            y = x.copy()
-            y[axes[-1]] = 1.0 - y[dep[axes[-1]]].sum()
-            fy = float(ev.lenient(y[None, :])[0])
-            try:
-                y, fy = self._newton(y, fy, np.array(axes[:-1]), inner_lo, inner_hi, dep)
-            except (ValueError, FloatingPointError, np.linalg.LinAlgError):
-                continue
+            y, fy = x.copy(), fx
+            while len(axes) >= 2:
+                dep = {axes[-1]: [a for a in every if a != axes[-1]]}
+                trial = y.copy()
+                trial[axes[-1]] = 1.0 - trial[dep[axes[-1]]].sum()
+                f_trial = float(ev.lenient(trial[None, :])[0])
+                try:
+                    trial, f_trial = self._newton(
+                        trial, f_trial, np.array(axes[:-1]), inner_lo, inner_hi, dep
+                    )
+                except (ValueError, FloatingPointError, np.linalg.LinAlgError):
+                    break
+                y, fy = trial, f_trial
+                # the dependent component ran into its own zero too (two faces meet, as
+                # p = (0.75, 0.25, 0, 0)): hold it there and go on along the smaller face
+                last = axes[-1]
+                if y[last] - lo[last] > 1e-6 * h[last]:  # Newton stops short of the edge
+                    break
+                y[last] = lo[last]
+                axes = axes[:-1]
+                fy = float(ev.lenient(y[None, :])[0])
             if fy >= fx:
                 x, fx = y, fy
         # ascent that ran into the box's edge: the supremum is on the edge (the density may

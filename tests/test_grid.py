@@ -985,3 +985,19 @@ def test_integer_edge_exponent_is_not_taken_for_a_power_law_at_fine_resolution()
         np.testing.assert_allclose(post.mean()["p"], mean, atol=1e-5)
     assert errors[0] > errors[1] > errors[2]
     assert errors[1] < 3e-5
+
+
+@pytest.mark.parametrize("K", [4, 5])
+@pytest.mark.parametrize("points", [None, 41])
+def test_mode_where_two_or_more_faces_of_the_simplex_meet(K, points):
+    """Two categories never seen under a flat prior: the mode (0.75, 0.25, 0, ...) lies where
+    the faces p[2] = 0 and p[-1] = 0 meet; the refinement must reach it, not stop half a
+    spacing away along the edge."""
+    model = bg.Categorical(y=[0, 0, 0, 1], p=stats.dirichlet(np.ones(K)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GridWarning)  # coarse at p = 0 by design
+        post = grid(model, **({} if points is None else {"points": points}))
+    expected = np.zeros(K)
+    expected[:2] = [0.75, 0.25]
+    np.testing.assert_allclose(post.mode()["p"], expected, atol=1e-9)
+    np.testing.assert_allclose(bg.conjugate(model).mode()["p"], expected, atol=1e-12)
