@@ -47,6 +47,7 @@ class Sizes:
     # 5 streaming
     stream_chunk: int = 10_000_000
     stream_chunks: int = 10
+    stream_repeats: int = 21  # a run takes milliseconds: many repeats steady the median
     # 6 import
     import_repeats: int = 10
     # 7 perceptron
@@ -71,6 +72,7 @@ class Sizes:
             groups=1_000,
             stream_chunk=100_000,
             stream_chunks=3,
+            stream_repeats=2,
             import_repeats=1,
             mlp_n=300,
             mlp_d=3,
@@ -798,30 +800,30 @@ def case_streaming(sz: Sizes) -> Case:
             "bg_u8": lambda: bayesgd_stream(chunks_u8),
             "floor_u8": lambda: floor(chunks_u8),
         },
-        repeats=sz.repeats,
+        repeats=sz.stream_repeats,
     )
     case.rows += [
         Row(
             "bayesgd `model.update(y=chunk)` loop, bool chunks",
             med["bg_bool"],
             baseline=True,
-            repeats=sz.repeats,
+            repeats=sz.stream_repeats,
         ),
         Row(
             "np.count_nonzero over the same bool chunks (floor)",
             med["floor_bool"],
-            repeats=sz.repeats,
+            repeats=sz.stream_repeats,
         ),
         Row(
             "bayesgd update loop, uint8 chunks",
             med["bg_u8"],
-            repeats=sz.repeats,
+            repeats=sz.stream_repeats,
             note=f"{med['bg_u8'] / med['floor_u8']:.2f}x its floor",
         ),
         Row(
             "np.count_nonzero over the same uint8 chunks (floor)",
             med["floor_u8"],
-            repeats=sz.repeats,
+            repeats=sz.stream_repeats,
         ),
     ]
     gbps = total / med["floor_bool"] / 1e9

@@ -285,6 +285,8 @@ class ElementwiseModel(Model):
         in a parameter the groups share, e.g. ``Normal(y=[3.0], mu=norm(0, 10), sigma=[1, 2])``.
         """
         nd = len(self.group_shape)
+        if nd == 0 or all(g == 1 for g in self.group_shape):
+            return  # one group: nothing to copy
         data_shape = np.broadcast_shapes(*shapes.values())
         padded = (1,) * max(0, nd - len(data_shape)) + tuple(data_shape)
         trailing = padded[len(padded) - nd :]
