@@ -494,3 +494,23 @@ def test_streaming_update_does_not_copy_large_chunks():
     assert m.data is None
     assert m.stats["successes"] == np.count_nonzero(chunk) + np.count_nonzero(chunk[:10])
     assert m.n_obs == chunk.size + 10
+
+
+def test_one_byte_data_longer_than_a_block_are_counted_and_checked_in_every_block():
+    from bayesgd.models.discrete import _BLOCK_BYTES
+
+    rng = np.random.default_rng(16)
+    y = (rng.random(3 * _BLOCK_BYTES + 123) < 0.3).astype(np.uint8)
+    model = bg.Bernoulli(y=y, p=stats.beta(1, 1))
+    assert model.stats["successes"] == int(y.sum(dtype=np.int64))
+    for where in (0, _BLOCK_BYTES - 1, 2 * _BLOCK_BYTES + 7, y.size - 1):
+        bad = y.copy()
+        bad[where] = 2
+        with pytest.raises(ValueError, match="y must be <= 1"):
+            bg.Bernoulli(y=bad, p=stats.beta(1, 1))
+        with pytest.raises(ValueError, match="y must be <= 1"):
+            model.update(y=bad)
+    signed = y.astype(np.int8)
+    signed[-1] = -1
+    with pytest.raises(ValueError, match="y must be >= 0"):
+        bg.Bernoulli(y=signed, p=stats.beta(1, 1))

@@ -80,9 +80,8 @@ class Bernoulli(_SuccessFailure):
         y = arrays["y"]
         if y.ndim == 1 and not _is_lazy(y):
             # counting non-zeros is the sum of 0/1 data, at memory speed; one-byte integers
-            # are checked second, so the check reads y from cache instead of memory
-            s = np.asarray(np.count_nonzero(y))
-            _check_binary_bytes(y)
+            # are checked block by block right after each block's count, from cache
+            s = np.asarray(_count_ones(y))
         else:
             _check_binary_bytes(y)
             s = self._sum(y)
@@ -92,6 +91,24 @@ class Bernoulli(_SuccessFailure):
 
 def _one_byte_integers(y: Any) -> bool:
     return isinstance(y, np.ndarray) and y.dtype.kind in "iu" and y.dtype.itemsize == 1
+
+
+#: Block of one-byte data counted then checked while it is still in the L2 cache.
+_BLOCK_BYTES = 1 << 20
+
+
+def _count_ones(y: np.ndarray) -> int:
+    """Non-zeros of 1-D ``y``; one-byte integers are also checked to be 0/1, per block."""
+    if not _one_byte_integers(y) or y.size <= _BLOCK_BYTES:
+        count = int(np.count_nonzero(y))
+        _check_binary_bytes(y)
+        return count
+    count = 0
+    for start in range(0, y.size, _BLOCK_BYTES):
+        block = y[start : start + _BLOCK_BYTES]
+        count += int(np.count_nonzero(block))
+        _check_binary_bytes(block)
+    return count
 
 
 def _check_binary_bytes(y: Any) -> None:
