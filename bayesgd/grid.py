@@ -2229,18 +2229,10 @@ def grid(
         _measure_bytes_per_point(model, layout, lo, hi) if _needs_memory_probe(model) else None
     )
     ev = _Evaluator(model, layout, max_bytes, per_point)
-    if fixed.all():
-        return GridPosterior(
-            model,
-            _layout=layout,
-            _lo=lo,
-            _hi=hi,
-            _points=n,
-            _max_bytes=max_bytes,
-            _bytes_per_point=per_point,
-        )
     log_axes, anchor, sign = _log_axes(layout, fixed)
-    if log_axes.size:  # half-line axes: find the mass in log coordinates
+    if fixed.all():  # every bound given: no box to find, nothing to widen
+        pass
+    elif log_axes.size:  # half-line axes: find the mass in log coordinates
         lev = _LogAxesEvaluator(ev, log_axes, anchor, sign)
         lay_u = copy.copy(layout)
         lay_u.support_low = layout.support_low.copy()

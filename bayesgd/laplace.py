@@ -522,7 +522,7 @@ class LaplacePosterior(Posterior):
         """Mode of the approximating density of theta: ``N(u; m, H^-1) / |det J(u)|``.
 
         It minimises ``(u - m)' H (u - m) / 2 + log|det J(u)|`` over ``u`` (L-BFGS), from the
-        mean and from 1.5 sd either side of it along each coordinate (up to 20): a wide
+        mean and from 1.5 sd either side of it along each transformed coordinate (up to 20): a wide
         Gaussian on the logit scale pushes forward to a density with two modes near the edges,
         and the mean itself is then a stationary point at the lowest density between them.
         """
@@ -550,8 +550,15 @@ class LaplacePosterior(Posterior):
             return u, value
 
         sd = np.sqrt(np.diag(self.cov))
+        # only a curved transform (not the identity) can make the push-forward bimodal
+        curved = [
+            i
+            for b in sp._blocks
+            if not isinstance(b.transform, Identity)
+            for i in range(b.start, b.stop)
+        ]
         starts = [m.copy()]
-        for i in range(min(m.size, 20)):
+        for i in curved[:20]:
             for sign in (-1.0, 1.0):
                 start = m.copy()
                 start[i] += sign * 1.5 * sd[i]

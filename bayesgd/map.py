@@ -888,8 +888,7 @@ class _Run:
                     )
                 # rounding, not curvature, limits a step this short that does not lower the
                 # loss (large counts make gradient noise exceed tol * |L|): stop as stalled
-                tiny = _ULPS * np.finfo(float).eps * max(1.0, float(np.max(np.abs(x))))
-                no_progress = value_new >= value and float(np.max(np.abs(step))) <= tiny
+                no_progress = value_new >= value and _ulps_short(step, x)
                 stuck = stuck + 1 if no_progress else 0
                 prev, x, value, g = value, x_new, value_new, g_new
                 if stuck >= _STUCK:
@@ -1076,6 +1075,12 @@ class _Run:
             if what.startswith("the loss became") or "gradient" in what
             else "blowup",
         )
+
+
+def _ulps_short(step: np.ndarray, x: np.ndarray) -> bool:
+    """Whether ``step`` is at most ``_ULPS`` ulps of ``max(1, |x|)`` in every coordinate."""
+    tiny = _ULPS * np.finfo(float).eps * max(1.0, float(np.max(np.abs(x))))
+    return float(np.max(np.abs(step))) <= tiny
 
 
 def _step_size_along_descent(fun: Any, x: np.ndarray, g: np.ndarray, steps: int = 6) -> float:
