@@ -172,6 +172,67 @@ def _scipy_path(fun, u0, ref, maxcor: int, max_iter: int) -> tuple[int | None, f
 _TARGET_ERR = 1e-6
 
 
+def _pymc_map_contenders(
+    model: Any, X: np.ndarray, ref: np.ndarray, contenders: dict, labels: dict
+) -> tuple[float, np.ndarray, dict[str, Any]]:
+    """Add pm.find_MAP (default and tuned) to case 1's contenders; return its cold run."""
+    import pymc as pm
+
+    def find_map(pm_model: Any, **kwargs: Any) -> np.ndarray:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            point = pm.find_MAP(model=pm_model, progressbar=False, **kwargs)
+        return np.r_[point["coef"], point["intercept"]]
+
+    pm_model = bg.to_pymc(model)
+    pm_cold, pm_answer = _clock_once(lambda: find_map(pm_model))
+    pm_diag = _find_map_diagnosis(pm_model, X)
+    contenders["pymc"] = lambda: find_map(pm_model)
+    labels["pymc"] = "pm.find_MAP, default options (warm: model built, compile cache warm)"
+    # Tuned: method="BFGS" (L-BFGS-B cannot get past the NaN gradient of its first trial
+    # step, whatever its options; see the notes), with the loosest gtol that reaches the
+    # reference to 1e-6, chosen the way bayesgd's tol is.
+    gtol_pm = None
+    for gtol in [10.0**-k for k in range(0, 8)]:
+        if _rel_err(find_map(pm_model, method="BFGS", options={"gtol": gtol}), ref) <= (
+            _TARGET_ERR
+        ):
+            gtol_pm = gtol
+            break
+    pm_diag["gtol"] = gtol_pm
+    if gtol_pm is not None:
+        contenders["pymc_tuned"] = lambda: find_map(
+            pm_model, method="BFGS", options={"gtol": gtol_pm}
+        )
+        labels["pymc_tuned"] = (
+            f'pm.find_MAP tuned to reach the optimum (method="BFGS", '
+            f"options=dict(gtol={gtol_pm:g}); warm)"
+        )
+    return pm_cold, pm_answer, pm_diag
+
+
+def _loosest_tol(run: Callable[[float], np.ndarray], ref: np.ndarray) -> float:
+    """The loosest tolerance 1e-5 ... 1e-12 at which ``run(tol)`` is within 1e-6 of ``ref``."""
+    for tol in [10.0**-k for k in range(5, 13)]:
+        if _rel_err(run(tol), ref) <= _TARGET_ERR:
+            return tol
+    return 1e-12
+
+
+def _scipy_notes(case: Case, iters10, err10, ran10, iters30, err30, cap) -> None:
+    """Case 1's notes on the scipy runs that did not reach 1e-6."""
+    if iters10 is None:
+        case.notes.append(
+            f"scipy L-BFGS-B with its default maxcor=10 did not reach 1e-6 in {ran10} "
+            f"iterations (error {err10:.1e}); it has no row"
+        )
+    if iters30 is None:
+        case.notes.append(
+            f"scipy L-BFGS-B with maxcor=30 did not reach 1e-6 in {cap} iterations "
+            f"(error {err30:.1e})"
+        )
+
+
 def case_map_logistic(sz: Sizes, *, pymc: bool) -> Case:
     case = Case("1", f"MAP, logistic regression (n = {sz.logistic_n:,}, d = {sz.logistic_d})")
     X, y = _logistic_data(sz.logistic_n, sz.logistic_d)
@@ -207,11 +268,7 @@ def case_map_logistic(sz: Sizes, *, pymc: bool) -> Case:
         return np.r_[fit.params["coef"], fit.params["intercept"]]
 
     # bayesgd: the loosest tolerance that reaches the reference to 1e-6.
-    tol_bg = 1e-12
-    for tol in [10.0**-k for k in range(5, 13)]:
-        if _rel_err(run_bayesgd(tol), ref) <= _TARGET_ERR:
-            tol_bg = tol
-            break
+    tol_bg = _loosest_tol(run_bayesgd, ref)
     # scipy: stopped by an oracle at the first iteration from which it stays within 1e-6 (the
     # most favourable stopping rule scipy could have), with maxcor=30; maxcor=10 (its default)
     # is reported for what it reaches.
@@ -250,40 +307,9 @@ def case_map_logistic(sz: Sizes, *, pymc: bool) -> Case:
         labels["scipy10"] = (
             f"scipy L-BFGS-B default maxcor=10, stopped at iteration {iters10} (first within 1e-6)"
         )
-    pm_cold = None
-    pm_diag: dict[str, Any] = {}
+    pm_cold, pm_answer, pm_diag = None, None, {}
     if pymc:
-        import pymc as pm
-
-        def find_map(pm_model: Any, **kwargs: Any) -> np.ndarray:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                point = pm.find_MAP(model=pm_model, progressbar=False, **kwargs)
-            return np.r_[point["coef"], point["intercept"]]
-
-        pm_model = bg.to_pymc(model)
-        pm_cold, pm_answer = _clock_once(lambda: find_map(pm_model))
-        pm_diag = _find_map_diagnosis(pm_model, X)
-        contenders["pymc"] = lambda: find_map(pm_model)
-        labels["pymc"] = "pm.find_MAP, default options (warm: model built, compile cache warm)"
-        # Tuned: method="BFGS" (L-BFGS-B cannot get past the NaN gradient of its first trial
-        # step, whatever its options; see the notes), with the loosest gtol that reaches the
-        # reference to 1e-6, chosen the way bayesgd's tol is.
-        gtol_pm = None
-        for gtol in [10.0**-k for k in range(0, 8)]:
-            if _rel_err(find_map(pm_model, method="BFGS", options={"gtol": gtol}), ref) <= (
-                _TARGET_ERR
-            ):
-                gtol_pm = gtol
-                break
-        if gtol_pm is not None:
-            contenders["pymc_tuned"] = lambda: find_map(
-                pm_model, method="BFGS", options={"gtol": gtol_pm}
-            )
-            labels["pymc_tuned"] = (
-                f'pm.find_MAP tuned to reach the optimum (method="BFGS", '
-                f"options=dict(gtol={gtol_pm:g}); warm)"
-            )
+        pm_cold, pm_answer, pm_diag = _pymc_map_contenders(model, X, ref, contenders, labels)
     med, out = alternate(contenders, repeats=sz.repeats, warmup=True)
     errors = {k: _rel_err(v, ref) for k, v in out.items()}
     for key in contenders:
@@ -298,16 +324,7 @@ def case_map_logistic(sz: Sizes, *, pymc: bool) -> Case:
         case.rows.append(
             Row(labels[key], med[key], baseline=key == "bayesgd", note=note, repeats=sz.repeats)
         )
-    if iters10 is None:
-        case.notes.append(
-            f"scipy L-BFGS-B with its default maxcor=10 did not reach 1e-6 in {ran10} "
-            f"iterations (error {err10:.1e}); it has no row"
-        )
-    if iters30 is None:
-        case.notes.append(
-            f"scipy L-BFGS-B with maxcor=30 did not reach 1e-6 in {cap} iterations "
-            f"(error {err30:.1e})"
-        )
+    _scipy_notes(case, iters10, err10, ran10, iters30, err30, cap)
     if pm_cold is not None:
         case.rows.append(
             Row(
@@ -331,45 +348,50 @@ def case_map_logistic(sz: Sizes, *, pymc: bool) -> Case:
         )
     )
     if pymc:
-        case.notes.append(
-            "why default find_MAP stops: its L-BFGS-B takes a first trial step of unit length "
-            "along the gradient (|x| = 1); with features on scales up to 100 that puts logits "
-            f"near {pm_diag['max_logit']:.0f}, where PyTensor's gradient of "
-            "`Bernoulli(logit_p=...)` (differentiated through log(sigmoid), log1p(-sigmoid) "
-            f"and a switch) is NaN in {pm_diag['nan_components']} of {X.shape[1] + 1} "
-            "components (the log density itself is finite). L-BFGS-B's line search aborts, "
-            "scipy returns the start point with "
-            f"'{pm_diag['message']}' (nfev {pm_diag['nfev']}), and find_MAP reports it as "
-            "the MAP. No L-BFGS-B option moves that first step (maxcor, ftol, gtol, maxiter, "
-            "maxls, maxeval change nothing), so the default-options row does not find the MAP"
-        )
-        if "pymc_tuned" in med:
-            case.notes.append(
-                'find_MAP tuned: `method="BFGS"` (documented: passed through to '
-                "scipy.optimize.minimize) backtracks from the NaN trial points and goes on to "
-                f"the optimum; gtol={gtol_pm:g} is the loosest of 1, 0.1, ..., 1e-7 that "
-                "reaches 1e-6 "
-                "(same start, same model, compile cache warm)"
-            )
-            case.check(
-                errors["pymc_tuned"] <= _TARGET_ERR, "tuned find_MAP within 1e-6 of the reference"
-            )
-            case.targets.append(
-                Target(
-                    ">= 10x faster than warm pm.find_MAP tuned to reach the optimum",
-                    med["pymc_tuned"] / med["bayesgd"],
-                    10.0,
-                )
-            )
-        else:
-            case.notes.append(
-                'find_MAP with method="BFGS" did not reach 1e-6 for any gtol in 1, ..., 1e-7; '
-                "the target compares against the default row, which does not find the MAP"
-            )
-            case.targets.append(
-                Target(">= 10x faster than warm pm.find_MAP", med["pymc"] / med["bayesgd"], 10.0)
-            )
+        _pymc_map_notes(case, med, errors, pm_diag, X)
     return case
+
+
+def _pymc_map_notes(case: Case, med: dict, errors: dict, pm_diag: dict, X: np.ndarray) -> None:
+    """Case 1's notes, checks and target on find_MAP."""
+    case.notes.append(
+        "why default find_MAP stops: its L-BFGS-B takes a first trial step of unit length "
+        "along the gradient (|x| = 1); with features on scales up to 100 that puts logits "
+        f"near {pm_diag['max_logit']:.0f}, where PyTensor's gradient of "
+        "`Bernoulli(logit_p=...)` (differentiated through log(sigmoid), log1p(-sigmoid) "
+        f"and a switch) is NaN in {pm_diag['nan_components']} of {X.shape[1] + 1} "
+        "components (the log density itself is finite). L-BFGS-B's line search aborts, "
+        "scipy returns the start point with "
+        f"'{pm_diag['message']}' (nfev {pm_diag['nfev']}), and find_MAP reports it as "
+        "the MAP. No L-BFGS-B option moves that first step (maxcor, ftol, gtol, maxiter, "
+        "maxls, maxeval change nothing), so the default-options row does not find the MAP"
+    )
+    if "pymc_tuned" in med:
+        case.notes.append(
+            'find_MAP tuned: `method="BFGS"` (documented: passed through to '
+            "scipy.optimize.minimize) backtracks from the NaN trial points and goes on to "
+            f"the optimum; gtol={pm_diag['gtol']:g} is the loosest of 1, 0.1, ..., 1e-7 that "
+            "reaches 1e-6 "
+            "(same start, same model, compile cache warm)"
+        )
+        case.check(
+            errors["pymc_tuned"] <= _TARGET_ERR, "tuned find_MAP within 1e-6 of the reference"
+        )
+        case.targets.append(
+            Target(
+                ">= 10x faster than warm pm.find_MAP tuned to reach the optimum",
+                med["pymc_tuned"] / med["bayesgd"],
+                10.0,
+            )
+        )
+    else:
+        case.notes.append(
+            'find_MAP with method="BFGS" did not reach 1e-6 for any gtol in 1, ..., 1e-7; '
+            "the target compares against the default row, which does not find the MAP"
+        )
+        case.targets.append(
+            Target(">= 10x faster than warm pm.find_MAP", med["pymc"] / med["bayesgd"], 10.0)
+        )
 
 
 def _find_map_diagnosis(pm_model: Any, X: np.ndarray) -> dict[str, Any]:
