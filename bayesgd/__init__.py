@@ -11,7 +11,7 @@ Examples
 
 from __future__ import annotations
 
-from . import datasets, optim, plots, priors, transforms
+from . import datasets, optim, plots, priors, transforms, trust
 from .compare import Comparison, compare
 from .conjugate import ConjugatePosterior, conjugate, is_conjugate
 from .errors import (
@@ -55,6 +55,8 @@ from .pymc import (
     sample_pymc,
     to_pymc,
 )
+from .trust import ImportanceWarning, importance_resample, khat, psis
+from .variational import VIPosterior, vi
 
 Model.from_pymc = staticmethod(model_from_pymc)  # type: ignore[attr-defined]
 
@@ -73,6 +75,7 @@ __all__ = [
     "Geometric",
     "GridPosterior",
     "GridWarning",
+    "ImportanceWarning",
     "LaplacePosterior",
     "LinearRegression",
     "LogisticRegression",
@@ -97,13 +100,16 @@ __all__ = [
     "SamplePosterior",
     "SamplingWarning",
     "SupportWarning",
+    "VIPosterior",
     "__version__",
     "check_with_pymc",
     "compare",
     "conjugate",
     "datasets",
     "grid",
+    "importance_resample",
     "is_conjugate",
+    "khat",
     "laplace",
     "map_estimate",
     "model_from_pymc",
@@ -111,7 +117,10 @@ __all__ = [
     "plots",
     "predict",
     "priors",
+    "psis",
     "sample_pymc",
     "to_pymc",
     "transforms",
+    "trust",
+    "vi",
 ]

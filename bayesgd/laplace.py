@@ -572,11 +572,26 @@ class LaplacePosterior(Posterior):
         return {name: np.asarray(params[name], dtype=float) for name in self.names}
 
     def _sample(self, shape, rng):
-        z = rng.standard_normal((*shape, self.mean_vector.size))
+        return self._draws_with_log_density(shape, rng)[0]
+
+    def _draws_with_log_density(self, shape, rng):
+        """Draws of ``theta`` and the log density of this Gaussian's ``theta`` at them.
+
+        In unconstrained space the density of ``theta`` is that of ``u`` less
+        ``log|det d theta / du|``; in constrained space it is the Gaussian's own.
+        """
+        d = self.mean_vector.size
+        z = rng.standard_normal((*shape, d))
         x = self.mean_vector + z @ self._chol.T
+        log_q = (
+            -0.5 * np.sum(z * z, axis=-1)
+            - np.sum(np.log(np.diag(self._chol)))
+            - 0.5 * d * math.log(2.0 * math.pi)
+        )
         if self.space == "unconstrained":
-            return self._sp.to_constrained(x)
-        return self._sp.unflatten(x)
+            with np.errstate(all="ignore"):
+                return self._sp.to_constrained(x), log_q - self._sp.log_det_jacobian(x)
+        return self._sp.unflatten(x), log_q
 
     def __repr__(self) -> str:
         head = (

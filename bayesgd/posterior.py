@@ -215,6 +215,35 @@ class Posterior:
         samples = self.sample(draws, rng=rng)
         return az.from_dict(posterior={n: v[None] for n, v in samples.items()})
 
+    # ---------------------------------------------------------------- trust
+    def _draws_with_log_density(
+        self, shape: tuple[int, ...], rng: np.random.Generator
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Joint draws and this posterior's log density at them (the trust hook)."""
+        from .errors import NotApplicableError
+
+        raise NotApplicableError(
+            f"a {self.method} posterior cannot evaluate its own density at its draws, so it "
+            "has no importance weights or k-hat (Laplace, VI, Pathfinder and grid posteriors do)"
+        )
+
+    def khat(self, model: Model, *, draws: int = 1000, rng: Any = None) -> float:
+        """PSIS k-hat of this approximation against ``model``'s exact log posterior.
+
+        Below 0.5 good, up to 0.7 usable, above 0.7 do not trust; see :mod:`bayesgd.trust`.
+        """
+        from .trust import khat
+
+        return khat(self, model, draws=draws, rng=rng)
+
+    def importance_resample(
+        self, model: Model, *, size: int = 4000, draws: int | None = None, rng: Any = None
+    ) -> SamplePosterior:
+        """Draws corrected toward ``model``'s posterior by PSIS (:mod:`bayesgd.trust`)."""
+        from .trust import importance_resample
+
+        return importance_resample(self, model, size=size, draws=draws, rng=rng)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self.model!r}>\n{self.summary().to_string()}"
 
