@@ -56,7 +56,7 @@ from .pymc import (
     to_pymc,
 )
 from .trust import ImportanceWarning, importance_resample, khat, psis
-from .variational import VIPosterior, vi
+from .variational import PathfinderPosterior, VIPosterior, pathfinder, vi
 
 Model.from_pymc = staticmethod(model_from_pymc)  # type: ignore[attr-defined]
 
@@ -89,6 +89,7 @@ __all__ = [
     "NotConjugateError",
     "NotPositiveDefiniteError",
     "Parameter",
+    "PathfinderPosterior",
     "Perceptron",
     "Poisson",
     "PoissonRegression",
@@ -114,6 +115,7 @@ __all__ = [
     "map_estimate",
     "model_from_pymc",
     "optim",
+    "pathfinder",
     "plots",
     "predict",
     "priors",

@@ -53,6 +53,7 @@ __all__ = [
     "khat",
     "khat_verdict",
     "psis",
+    "smooth_log_weights",
 ]
 
 #: Below this k-hat an approximation is good (Yao et al. 2018).
@@ -101,7 +102,7 @@ def khat_verdict(value: float) -> str:
     >>> khat_verdict(0.3), khat_verdict(0.6), khat_verdict(1.2)
     ('good', 'usable', 'do not trust')
     """
-    if not np.isfinite(value) or value > USABLE_KHAT:
+    if np.isnan(value) or value > USABLE_KHAT:
         return "do not trust"
     return "good" if value < GOOD_KHAT else "usable"
 
@@ -142,15 +143,12 @@ def psis(post: Any, model: Model, *, draws: int = 1000, rng: Any = None) -> PSIS
     ValueError
         ``model`` has other parameters than ``post``'s model; ``draws`` < 2.
     """
-    import arviz as az
-
     _check_model(post, model)
     n = check_positive_int(draws, "draws", minimum=2)
     theta, log_q = post._draws_with_log_density((n,), as_rng(rng))
     with np.errstate(all="ignore"):
         log_p = np.asarray(model.log_density(**theta), dtype=float).reshape(n)
     log_ratio = log_p - np.asarray(log_q, dtype=float).reshape(n)
-    log_ratio = np.where(np.isnan(log_ratio), -np.inf, log_ratio)
     finite = np.isfinite(log_ratio)
     elbo = float(np.mean(log_ratio)) if finite.all() else -np.inf
     if finite.sum() < 2:
@@ -158,20 +156,40 @@ def psis(post: Any, model: Model, *, draws: int = 1000, rng: Any = None) -> PSIS
             f"fewer than 2 of {n} draws of the {post.method} posterior have a finite density "
             "under the model (they fall outside the support): no importance weights exist"
         )
-    shifted = np.where(finite, log_ratio - np.max(log_ratio[finite]), -np.inf)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # ArviZ's own k-hat warning: the verdict says it
-        smoothed, k = az.psislw(shifted.copy())
-    smoothed = np.where(finite, smoothed, -np.inf)
-    smoothed = smoothed - _logsumexp(smoothed)
+    smoothed, k = smooth_log_weights(log_ratio)
     read_only = {name: _frozen(v) for name, v in theta.items()}
-    return PSISResult(float(np.ravel(k)[0]), _frozen(smoothed), read_only, elbo)
+    return PSISResult(k, _frozen(smoothed), read_only, elbo)
 
 
-def _logsumexp(x: np.ndarray) -> float:
+def smooth_log_weights(log_ratio: np.ndarray) -> tuple[np.ndarray, float]:
+    """Pareto-smoothed, normalised log weights and k-hat of log importance ratios (ArviZ's).
+
+    Non-finite ratios (draws outside the target's support) get weight zero. Ratios that are all
+    equal (an exact approximation) give equal weights and ``k-hat = -inf``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lw, k = smooth_log_weights(np.zeros(5))
+    >>> np.exp(lw), k
+    (array([0.2, 0.2, 0.2, 0.2, 0.2]), -inf)
+    """
+    import arviz as az
     from scipy.special import logsumexp
 
-    return float(logsumexp(x))
+    log_ratio = np.asarray(log_ratio, dtype=float)
+    finite = np.isfinite(log_ratio)
+    top = np.max(log_ratio[finite])
+    shifted = np.where(finite, log_ratio - top, -np.inf)
+    if np.ptp(shifted[finite]) <= 1e-12 * (1.0 + abs(top)):
+        k = -np.inf
+        smoothed = np.where(finite, 0.0, -np.inf)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ArviZ's own k-hat warning: our verdict says it
+            smoothed, k = az.psislw(shifted.copy())
+        smoothed = np.where(finite, smoothed, -np.inf)
+    return smoothed - logsumexp(smoothed), float(np.ravel(k)[0])
 
 
 def _frozen(x: Any) -> np.ndarray:
