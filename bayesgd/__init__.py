@@ -12,6 +12,7 @@ Examples
 from __future__ import annotations
 
 from . import datasets, optim, plots, priors, transforms, trust
+from .abtest import ABTest, ab_test
 from .compare import Comparison, compare
 from .conjugate import ConjugatePosterior, conjugate, is_conjugate
 from .errors import (
@@ -23,6 +24,7 @@ from .errors import (
     NotConjugateError,
     SamplingWarning,
 )
+from .evidence import BayesFactor, bayes_factor
 from .grid import GridPosterior, grid
 from .laplace import LaplacePosterior, NotPositiveDefiniteError, SupportWarning, laplace
 from .map import MAPResult, map_estimate
@@ -63,6 +65,8 @@ Model.from_pymc = staticmethod(model_from_pymc)  # type: ignore[attr-defined]
 __version__ = "0.1.0"
 
 __all__ = [
+    "ABTest",
+    "BayesFactor",
     "Bernoulli",
     "Binomial",
     "BoundaryWarning",
@@ -103,6 +107,8 @@ __all__ = [
     "SupportWarning",
     "VIPosterior",
     "__version__",
+    "ab_test",
+    "bayes_factor",
     "check_with_pymc",
     "compare",
     "conjugate",

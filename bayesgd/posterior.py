@@ -215,6 +215,36 @@ class Posterior:
         samples = self.sample(draws, rng=rng)
         return az.from_dict(posterior={n: v[None] for n, v in samples.items()})
 
+    # ------------------------------------------------------ derived quantities
+    def _weighted_points(self) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+        """The posterior as finitely many weighted points (draw axis last), where it is one."""
+        return None
+
+    def _draws_for_derived(
+        self, n: int, rng: np.random.Generator
+    ) -> tuple[dict[str, np.ndarray], tuple[int, int] | None]:
+        """Joint draws for derived quantities, and their (chain, draw) shape if from a sampler."""
+        return self.sample(n, rng=rng), None
+
+    def prob(self, event: Callable[..., Any], *, draws: int = 100_000, rng: Any = None) -> Any:
+        """Posterior probability of ``event``, e.g. ``post.prob(lambda p: p[1] > p[0])``.
+
+        Exact where the posterior is a set of weighted points (a grid); otherwise Monte Carlo
+        with its standard error on the result (``.mcse``). See :mod:`bayesgd.derived`.
+        """
+        from .derived import prob
+
+        return prob(self, event, draws=draws, rng=rng)
+
+    def derive(self, *, draws: int = 100_000, rng: Any = None, **fns: Callable[..., Any]) -> Any:
+        """A posterior of derived quantities: ``post.derive(lift=lambda p: p[1] / p[0] - 1)``.
+
+        See :mod:`bayesgd.derived`.
+        """
+        from .derived import derive
+
+        return derive(self, draws=draws, rng=rng, **fns)
+
     # ---------------------------------------------------------------- trust
     def _draws_with_log_density(
         self, shape: tuple[int, ...], rng: np.random.Generator
@@ -324,6 +354,11 @@ class SamplePosterior(Posterior):
                 out[j] = grid[np.argmax(gaussian_kde(col)(grid))]
             modes[name] = out.reshape(self.model.parameters[name].shape)
         return modes
+
+    def _draws_for_derived(self, n, rng):
+        total = len(next(iter(self.draws.values())))
+        chains = self._chain_shape or (1, total)
+        return self.draws, chains
 
     def _sample(self, shape, rng):
         n = len(next(iter(self.draws.values())))
