@@ -3,8 +3,8 @@
 Each notebook is its own test. The notebooks assert their own claims (hand-computed gradient
 steps equal ``map_estimate``'s history, the grid equals the closed form, a wrong approximation
 fails ``check_with_pymc``, ...), so a notebook that runs is also a notebook whose story holds.
-The committed notebooks carry no outputs; they are generated from ``scripts/build_notebooks.py``
-and a test checks that they match it.
+The committed notebooks carry no outputs; ``scripts/build_notebooks.py`` generates them from
+their percent-format sources ``notebooks/*.py`` and a test checks that they match them.
 """
 
 from __future__ import annotations
@@ -58,16 +58,17 @@ def test_notebook_executes(path: Path, monkeypatch):
 
 
 def test_notebooks_match_their_source():
-    """The committed notebooks are what scripts/build_notebooks.py generates (no outputs)."""
+    """The committed notebooks are what scripts/build_notebooks.py makes of notebooks/*.py."""
     spec = importlib.util.spec_from_file_location("build_notebooks", BUILD_SCRIPT)
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
-    assert {p.stem for p in NOTEBOOKS} == set(build.NOTEBOOKS)
-    for path in NOTEBOOKS:
-        committed = path.read_text(encoding="utf-8")
-        generated = build._text(build.notebook(build.NOTEBOOKS[path.stem]))
+    sources = build.sources()
+    assert {p.stem for p in NOTEBOOKS} == {s.stem for s in sources}
+    for source in sources:
+        committed = source.with_suffix(".ipynb").read_text(encoding="utf-8")
+        generated = build.text(build.notebook(source))
         assert committed == generated, (
-            f"{path.name} differs from its source: edit scripts/build_notebooks.py and run it"
+            f"{source.stem}.ipynb differs from {source.name}: run scripts/build_notebooks.py"
         )
         cells = nbformat.reads(committed, as_version=4).cells
         assert all(not c.get("outputs") for c in cells if c.cell_type == "code")
