@@ -10,7 +10,9 @@ their percent-format sources ``notebooks/*.py`` and a test checks that they matc
 from __future__ import annotations
 
 import importlib.util
+import re
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 BUILD_SCRIPT = ROOT / "scripts" / "build_notebooks.py"
+README = NOTEBOOK_DIR / "README.md"
+
+#: The distribution that installs each ``jupyter <subcommand>`` the README uses.
+JUPYTER_SUBCOMMANDS = {"lab": "jupyterlab", "notebook": "notebook", "nbconvert": "nbconvert"}
 
 #: Seconds a single cell may take before the run is abandoned.
 CELL_TIMEOUT = 300
@@ -57,11 +63,16 @@ def test_notebook_executes(path: Path, monkeypatch):
     print(f"{path.name}: {elapsed:.1f} s")
 
 
-def test_notebooks_match_their_source():
-    """The committed notebooks are what scripts/build_notebooks.py makes of notebooks/*.py."""
+def _build_script():
     spec = importlib.util.spec_from_file_location("build_notebooks", BUILD_SCRIPT)
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
+    return build
+
+
+def test_notebooks_match_their_source():
+    """The committed notebooks are what scripts/build_notebooks.py makes of notebooks/*.py."""
+    build = _build_script()
     sources = build.sources()
     assert {p.stem for p in NOTEBOOKS} == {s.stem for s in sources}
     for source in sources:
@@ -72,3 +83,34 @@ def test_notebooks_match_their_source():
         )
         cells = nbformat.reads(committed, as_version=4).cells
         assert all(not c.get("outputs") for c in cells if c.cell_type == "code")
+
+
+def _readme_commands() -> list[list[str]]:
+    blocks = re.findall(r"```bash\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    lines = [line.split("#")[0].strip() for block in blocks for line in block.splitlines()]
+    return [line.split() for line in lines if line]
+
+
+def test_readme_commands_are_installed_by_the_extra_it_names():
+    """Every command in notebooks/README.md exists after the install command it gives."""
+    commands = _readme_commands()
+    installs = [c for c in commands if c[:2] == ["pip", "install"]]
+    assert installs == [["pip", "install", "-e", '".[notebooks]"']]
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    installed = {re.match(r"[\w.-]+", r)[0].lower() for r in extras["notebooks"]}
+    assert {"ipykernel", "jupytext"} <= installed  # the kernel, and the sources' format
+    build = _build_script()
+    ran = set()
+    for command in commands:
+        if command[0] == "jupyter":
+            assert JUPYTER_SUBCOMMANDS[command[1]] in installed, command
+            ran.add("jupyter")
+        elif command[:2] == ["python", "scripts/build_notebooks.py"]:
+            # the same arguments, compared rather than written: they parse, and pass
+            assert build.main([*command[2:], "--check"]) == 0, command
+            ran.add("build")
+        else:
+            assert command[:2] == ["pip", "install"], f"untested command in README: {command}"
+    assert ran == {"jupyter", "build"}
