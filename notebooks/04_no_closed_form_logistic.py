@@ -63,7 +63,7 @@ x31 = (31 - 70) / 10  # the standardised launch temperature
 
 # %%
 cmp = bg.compare(model, rng=20240601, options={"pymc": {"draws": 500, "tune": 500, "chains": 2}})
-cmp.table.round(4)
+cmp.table.drop(columns="seconds").round(4)  # wall times vary from run to run
 
 # %%
 print(cmp.explain())
