@@ -30,9 +30,20 @@ from pytensor.graph.op import Op
 from .families import Prior
 from .models.base import Model, NaNLikelihoodError, warn_finite_differences
 
-__all__ = ["LogLikelihoodOp", "add_likelihood", "add_prior", "unique_name"]
-
-_LOG_2PI = float(np.log(2.0 * np.pi))
+__all__ = [
+    "LogLikelihoodOp",
+    "add_likelihood",
+    "add_prior",
+    "float_stats",
+    "linear_predictor",
+    "observed",
+    "potential",
+    "scale_of",
+    "unique_name",
+    "variance_of",
+    "xlog1py",
+    "xlogy",
+]
 
 
 def unique_name(base: str, taken: set[str]) -> str:
@@ -119,7 +130,8 @@ class LogLikelihoodOp(Op):
 
 
 # ------------------------------------------------------------------------- likelihoods
-def _xlogy(x: np.ndarray, y: Any) -> Any:
+# Helpers for the models' ``_pymc_likelihood`` hooks: each model class writes its own family.
+def xlogy(x: Any, y: Any) -> Any:
     """``x * log(y)`` with ``0 log 0 = 0`` for constant ``x``."""
     x = np.asarray(x, dtype=float)
     if np.all(x != 0):
@@ -127,22 +139,26 @@ def _xlogy(x: np.ndarray, y: Any) -> Any:
     return pt.switch(pt.constant(x != 0), x * pt.log(y), 0.0)
 
 
-def _xlog1py(x: np.ndarray, y: Any) -> Any:
+def xlog1py(x: Any, y: Any) -> Any:
+    """``x * log1p(y)`` with ``0 log 1 = 0`` for constant ``x``."""
     x = np.asarray(x, dtype=float)
     if np.all(x != 0):
         return x * pt.log1p(y)
     return pt.switch(pt.constant(x != 0), x * pt.log1p(y), 0.0)
 
 
-def _scale(v: Mapping[str, Any]) -> Any:
+def scale_of(v: Mapping[str, Any]) -> Any:
+    """The noise scale from ``sigma`` or ``sigma2``, whichever the model has."""
     return v["sigma"] if "sigma" in v else pt.sqrt(v["sigma2"])
 
 
-def _variance(v: Mapping[str, Any]) -> Any:
+def variance_of(v: Mapping[str, Any]) -> Any:
+    """The noise variance from ``sigma`` or ``sigma2``, whichever the model has."""
     return v["sigma"] ** 2 if "sigma" in v else v["sigma2"]
 
 
-def _eta(model: Model, v: Mapping[str, Any], data: Mapping[str, np.ndarray]) -> Any:
+def linear_predictor(v: Mapping[str, Any], data: Mapping[str, Any]) -> Any:
+    """``X @ coef [+ intercept] [+ offset]`` of a regression."""
     eta = pt.dot(pt.as_tensor_variable(data["X"]), v["coef"])
     if "intercept" in v:
         eta = eta + v["intercept"]
@@ -151,112 +167,33 @@ def _eta(model: Model, v: Mapping[str, Any], data: Mapping[str, np.ndarray]) -> 
     return eta
 
 
-def _observed(model: Model, v: Mapping[str, Any], taken: set[str]) -> None:
-    """The likelihood as observed PyMC variables, from ``model.data``."""
-    fam = model.likelihood
-    d = model.data
-    assert d is not None
-    if fam == "bernoulli":
-        pm.Bernoulli(unique_name("y", taken), p=v["p"], observed=d["y"])
-    elif fam == "binomial":
-        pm.Binomial(unique_name("k", taken), n=d["n"], p=v["p"], observed=d["k"])
-    elif fam == "geometric":
-        pm.Geometric(unique_name("k", taken), p=v["p"], observed=d["k"])
-    elif fam == "negative_binomial":
-        r = np.asarray(d["r"], dtype=float)  # one per observation, as kept with k
-        if r.size and np.all(r == r.flat[0]):
-            r = float(r.flat[0])  # PyTensor 2.38 fails a rewrite on a constant all-equal vector
-        pm.NegativeBinomial(unique_name("k", taken), n=r, p=v["p"], observed=d["k"])
-    elif fam == "poisson":
-        pm.Poisson(unique_name("k", taken), mu=v["mu"] * d["exposure"], observed=d["k"])
-    elif fam == "exponential":
-        pm.Exponential(unique_name("y", taken), lam=v["lam"], observed=d["y"])
-    elif fam == "normal":
-        pm.Normal(unique_name("y", taken), mu=v["mu"], sigma=_scale(v), observed=d["y"])
-    elif fam == "multinomial":
-        x = np.asarray(d["x"])
-        pm.Multinomial(unique_name("x", taken), n=x.sum(axis=-1), p=v["p"], observed=x)
-    elif fam == "categorical":
-        pm.Categorical(unique_name("y", taken), p=v["p"], observed=np.asarray(d["y"]))
-    elif fam == "linear":
-        pm.Normal(unique_name("y", taken), mu=_eta(model, v, d), sigma=_scale(v), observed=d["y"])
-    elif fam == "logistic":
-        pm.Bernoulli(unique_name("y", taken), logit_p=_eta(model, v, d), observed=d["y"])
-    elif fam == "poisson_regression":
-        pm.Poisson(unique_name("y", taken), mu=pt.exp(_eta(model, v, d)), observed=d["y"])
-    else:  # pragma: no cover - guarded by KNOWN_FAMILIES
-        raise TypeError(f"unknown likelihood family {fam!r}")
+def float_stats(model: Model) -> dict[str, np.ndarray]:
+    """The model's sufficient statistics as float arrays."""
+    return {k: np.asarray(val, dtype=float) for k, val in model.stats.items()}
 
 
-def _from_stats(model: Model, v: Mapping[str, Any]) -> Any:
-    """The log likelihood from ``model.stats`` (the data were not kept)."""
-    fam = model.likelihood
-    s = {k: np.asarray(val, dtype=float) for k, val in model.stats.items()}
-    if fam in ("bernoulli", "binomial", "geometric", "negative_binomial"):
-        p = v["p"]
-        ll = _xlogy(s["successes"], p) + _xlog1py(s["failures"], -p) + s["const"]
-    elif fam == "poisson":
-        ll = _xlogy(s["events"], v["mu"]) - v["mu"] * s["exposure"] + s["const"]
-    elif fam == "exponential":
-        ll = s["n"] * pt.log(v["lam"]) - v["lam"] * s["total"]
-    elif fam == "normal":
-        s2 = _variance(v)
-        n = s["n"]
-        ll = -0.5 * n * (_LOG_2PI + pt.log(s2)) - (s["m2"] + n * (s["mean"] - v["mu"]) ** 2) / (
-            2 * s2
-        )
-    elif fam in ("multinomial", "categorical"):
-        ll = pt.sum(_xlogy(s["counts"], v["p"])) + s["const"]
-    elif fam == "linear":
-        coef = v["coef"]
-        if "intercept" in model.parameters:
-            coef = pt.concatenate([pt.atleast_1d(v["intercept"]), coef])
-        diff = coef - s["coef_ols"]
-        quad = pt.dot(diff, pt.dot(s["xtx"], diff))
-        s2 = _variance(v)
-        ll = -0.5 * s["n"] * (_LOG_2PI + pt.log(s2)) - (s["rss"] + quad) / (2 * s2)
-    else:
-        return None
-    return pt.sum(ll)
+def observed(model: Model, dist: str, base: str, data: Any, **params: Any) -> Any:
+    """``pm.<dist>`` observed at ``data``, named ``base`` (``base_`` ... if a parameter is)."""
+    name = unique_name(base, set(model.parameters) | set(model.fixed))
+    return getattr(pm, dist)(name, **params, observed=data)
 
 
-#: Likelihood families written with PyMC's own observed distributions.
-KNOWN_FAMILIES = (
-    "bernoulli",
-    "binomial",
-    "geometric",
-    "negative_binomial",
-    "poisson",
-    "exponential",
-    "normal",
-    "multinomial",
-    "categorical",
-    "linear",
-    "logistic",
-    "poisson_regression",
-)
+def potential(model: Model, log_likelihood: Any) -> Any:
+    """The summed ``log_likelihood`` as a ``pm.Potential`` (data not kept: statistics)."""
+    name = unique_name("log_likelihood", set(model.parameters) | set(model.fixed))
+    return pm.Potential(name, pt.sum(log_likelihood))
 
 
 def add_likelihood(model: Model, params: Mapping[str, Any], taken: set[str]) -> str:
     """Add the model's likelihood to the current ``pm.Model``; return how it was written.
 
-    Order: the model's own ``_pymc_likelihood(params)`` hook; PyMC's observed distribution of
-    a known family with ``model.data``; a ``pm.Potential`` from ``model.stats`` when the data
-    were not kept; otherwise the NumPy log likelihood wrapped in :class:`LogLikelihoodOp`.
+    The model's own ``_pymc_likelihood(params)`` hook writes it (``"hook"``), unless the model
+    has none or the hook returns ``NotImplemented``: then the NumPy log likelihood is wrapped
+    in :class:`LogLikelihoodOp` as a ``pm.Potential`` (``"op"``).
     """
     hook = getattr(model, "_pymc_likelihood", None)
-    if callable(hook):
-        hook(dict(params))
+    if callable(hook) and hook(dict(params)) is not NotImplemented:
         return "hook"
-    fam = model.likelihood
-    if fam in KNOWN_FAMILIES and model.data is not None:
-        _observed(model, params, taken)
-        return "observed"
-    if fam in KNOWN_FAMILIES:
-        ll = _from_stats(model, params)
-        if ll is not None:
-            pm.Potential(unique_name("log_likelihood", taken), ll)
-            return "stats"
     warn_finite_differences(model, stacklevel=4)
     free = [params[n] for n in model.parameters]
     pm.Potential(unique_name("log_likelihood", taken), LogLikelihoodOp(model)(*free))
