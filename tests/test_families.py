@@ -210,6 +210,9 @@ NATIVE = {
     "lognorm": "LogNormal",
     "expon": "Exponential",
     "weibull_min": "Weibull",
+    "skewnorm": "SkewNormal",
+    "pareto": "Pareto",
+    "invgauss": "Wald",
 }
 
 

@@ -14,6 +14,7 @@ cauchy         ``Cauchy(alpha=loc, beta=scale)``
 laplace        ``Laplace(mu=loc, b=scale)``
 logistic       ``Logistic(mu=loc, s=scale)``
 gumbel_r       ``Gumbel(mu=loc, beta=scale)``
+skewnorm       ``SkewNormal(mu=loc, sigma=scale, alpha=a)``
 uniform        ``Uniform(lower=loc, upper=loc + scale)``
 truncnorm      ``TruncatedNormal(mu=loc, sigma=scale, lower=loc + a*scale, upper=loc + b*scale)``
 beta           ``Beta(alpha=a, beta=b)``
@@ -24,12 +25,14 @@ halfcauchy     ``HalfCauchy(beta=scale)``
 lognorm        ``LogNormal(mu=log(scale), sigma=s)``
 expon          ``Exponential(lam=1/scale)``
 weibull_min    ``Weibull(alpha=c, beta=scale)``
+pareto         ``Pareto(alpha=b, m=scale)``
+invgauss       ``Wald(mu=mu*scale, lam=scale)``
 chi2           ``ChiSquared(nu=df)``; with ``scale != 1``: ``Gamma(alpha=df/2, beta=1/(2*scale))``
 loguniform     ``CustomDist``: ``loc + scale * exp(Uniform(log a, log b))`` (PyMC has no
                log-uniform; its density is derived by PyMC's change-of-variables logprob)
 =============  ==================================================================
 
-Families without a PyMC location (from ``beta`` down) are shifted by a ``CustomDist`` when
+Families without a PyMC location (``beta`` and below) are shifted by a ``CustomDist`` when
 ``loc != 0`` (see :mod:`bayesgd.families.pymc_forms`). ``reciprocal`` is ``loguniform``'s other
 scipy name.
 
@@ -232,6 +235,14 @@ register(
 )
 register(
     Family(
+        "skewnorm",
+        _skewnorm_logpdf,
+        _skewnorm_dlogpdf,
+        native("SkewNormal", lambda a, loc, scale: {"mu": loc, "sigma": scale, "alpha": a}),
+    )
+)
+register(
+    Family(
         "uniform",
         lambda z: np.zeros(np.shape(z)),
         lambda z: np.zeros(np.shape(z)),
@@ -247,6 +258,16 @@ register(
         lambda z, a, b: -z,
         native("TruncatedNormal", _truncnorm_pymc),
         infinite_ok=("a", "b"),
+    )
+)
+register(
+    Family(
+        "invgauss",
+        _invgauss_logpdf,
+        _invgauss_dlogpdf,
+        # scipy's x = loc + scale * z, z ~ IG(mean mu, shape 1): Wald(mean mu*scale, lam scale);
+        # Wald's own shift alpha must be >= 0, so loc goes through the CustomDist shift
+        native("Wald", lambda mu, loc, scale: {"mu": mu * scale, "lam": scale}, located=False),
     )
 )
 register(
@@ -325,6 +346,14 @@ register(
         lambda z, c: np.log(c) + xlogy(c - 1, z) - z**c,
         lambda z, c: (c - 1) / z - c * z ** (c - 1),
         native("Weibull", lambda c, loc, scale: {"alpha": c, "beta": scale}, located=False),
+    )
+)
+register(
+    Family(
+        "pareto",
+        lambda z, b: np.log(b) - (b + 1) * np.log(z),
+        lambda z, b: -(b + 1) / z,
+        native("Pareto", lambda b, loc, scale: {"alpha": b, "m": scale}, located=False),
     )
 )
 register(
