@@ -64,6 +64,17 @@ class Exponential(ElementwiseModel):
     def _grad_ll(self, v):
         return {"lam": self.stats["n"] / v["lam"] - self.stats["total"]}
 
+    def _pymc_likelihood(self, params):
+        """For :func:`bayesgd.to_pymc`: ``y ~ Exponential(lam)``, or its statistics' form."""
+        import pytensor.tensor as pt
+
+        from .. import _pymc_likelihoods as lik
+
+        if self.data is not None:
+            return lik.observed(self, "Exponential", "y", self.data["y"], lam=params["lam"])
+        s = lik.float_stats(self)
+        return lik.potential(self, s["n"] * pt.log(params["lam"]) - params["lam"] * s["total"])
+
 
 class Normal(ElementwiseModel):
     """Normal observations ``y`` with mean ``mu`` and scale ``sigma`` (or variance ``sigma2``).
@@ -170,3 +181,20 @@ class Normal(ElementwiseModel):
         else:
             grads["sigma2"] = g_s2
         return grads
+
+    def _pymc_likelihood(self, params):
+        """For :func:`bayesgd.to_pymc`: ``y ~ Normal(mu, sigma)``, or its statistics' form."""
+        import pytensor.tensor as pt
+
+        from .. import _pymc_likelihoods as lik
+
+        if self.data is not None:
+            sigma = lik.scale_of(params)
+            return lik.observed(self, "Normal", "y", self.data["y"], mu=params["mu"], sigma=sigma)
+        s = lik.float_stats(self)
+        s2, n = lik.variance_of(params), s["n"]
+        return lik.potential(
+            self,
+            -0.5 * n * (_LOG_2PI + pt.log(s2))
+            - (s["m2"] + n * (s["mean"] - params["mu"]) ** 2) / (2 * s2),
+        )

@@ -43,6 +43,14 @@ class _SuccessFailure(ElementwiseModel):
             g = np.where(s > 0, s / p, 0.0) - np.where(f > 0, f / (1.0 - p), 0.0)
         return {"p": g}
 
+    def _pymc_likelihood(self, params):
+        """For :func:`bayesgd.to_pymc` when the data were not kept: the statistics' form."""
+        from .. import _pymc_likelihoods as lik
+
+        s, p = lik.float_stats(self), params["p"]
+        ll = lik.xlogy(s["successes"], p) + lik.xlog1py(s["failures"], -p) + s["const"]
+        return lik.potential(self, ll)
+
 
 class Bernoulli(_SuccessFailure):
     """Bernoulli trials ``y`` in {0, 1} with success probability ``p``.
@@ -87,6 +95,14 @@ class Bernoulli(_SuccessFailure):
             s = self._sum(y)
         n = float(y.shape[0])
         return {"successes": s, "failures": n - s, "const": np.zeros_like(s)}
+
+    def _pymc_likelihood(self, params):
+        """For :func:`bayesgd.to_pymc`: ``y ~ Bernoulli(p)``."""
+        if self.data is None:
+            return super()._pymc_likelihood(params)
+        from .._pymc_likelihoods import observed
+
+        return observed(self, "Bernoulli", "y", self.data["y"], p=params["p"])
 
 
 def _one_byte_integers(y: Any) -> bool:
@@ -164,6 +180,15 @@ class Binomial(_SuccessFailure):
         const = self._sum(_log_binomial_coefficient(n, k))
         return {"successes": s, "failures": trials - s, "const": const}
 
+    def _pymc_likelihood(self, params):
+        """For :func:`bayesgd.to_pymc`: ``k ~ Binomial(n, p)``."""
+        if self.data is None:
+            return super()._pymc_likelihood(params)
+        from .._pymc_likelihoods import observed
+
+        d = self.data
+        return observed(self, "Binomial", "k", d["k"], n=d["n"], p=params["p"])
+
 
 def _log_binomial_coefficient(n: Any, k: Any) -> Any:
     """``log C(n, k)`` of validated whole counts ``0 <= k <= n``, elementwise.
@@ -212,6 +237,14 @@ class Geometric(_SuccessFailure):
             "failures": total - n,
             "const": np.zeros_like(total),
         }
+
+    def _pymc_likelihood(self, params):
+        """For :func:`bayesgd.to_pymc`: ``k ~ Geometric(p)``."""
+        if self.data is None:
+            return super()._pymc_likelihood(params)
+        from .._pymc_likelihoods import observed
+
+        return observed(self, "Geometric", "k", self.data["k"], p=params["p"])
 
 
 class NegativeBinomial(_SuccessFailure):
@@ -284,6 +317,17 @@ class NegativeBinomial(_SuccessFailure):
             "const": self._sum(gammaln(k + r) - gammaln(k + 1.0) - gammaln(r)),
         }
 
+    def _pymc_likelihood(self, params):
+        """For :func:`bayesgd.to_pymc`: ``k ~ NegativeBinomial(n=r, p)``."""
+        if self.data is None:
+            return super()._pymc_likelihood(params)
+        from .._pymc_likelihoods import observed
+
+        r = np.asarray(self.data["r"], dtype=float)  # one per observation, as kept with k
+        if r.size and np.all(r == r.flat[0]):
+            r = float(r.flat[0])  # PyTensor 2.38 fails a rewrite on a constant all-equal vector
+        return observed(self, "NegativeBinomial", "k", self.data["k"], n=r, p=params["p"])
+
     def update(self, **data: Any) -> NegativeBinomial:
         if "r" not in data and self._shared_r() is None and "k" in data:
             raise TypeError(
@@ -353,3 +397,15 @@ class Poisson(ElementwiseModel):
         e = self.stats["events"]
         with np.errstate(divide="ignore", invalid="ignore"):
             return {"mu": np.where(e > 0, e / mu, 0.0) - self.stats["exposure"]}
+
+    def _pymc_likelihood(self, params):
+        """For :func:`bayesgd.to_pymc`: ``k ~ Poisson(mu * exposure)``, or its statistics'."""
+        from .. import _pymc_likelihoods as lik
+
+        mu = params["mu"]
+        if self.data is not None:
+            return lik.observed(
+                self, "Poisson", "k", self.data["k"], mu=mu * self.data["exposure"]
+            )
+        s = lik.float_stats(self)
+        return lik.potential(self, lik.xlogy(s["events"], mu) - mu * s["exposure"] + s["const"])

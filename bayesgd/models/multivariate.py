@@ -47,6 +47,13 @@ class _CategoryCounts(ElementwiseModel):
     def _merge(self, a, b):
         return {"counts": a["counts"] + b["counts"], "const": a["const"] + b["const"]}
 
+    def _pymc_likelihood(self, params):
+        """For :func:`bayesgd.to_pymc` when the data were not kept: the statistics' form."""
+        from .. import _pymc_likelihoods as lik
+
+        s = lik.float_stats(self)
+        return lik.potential(self, lik.xlogy(s["counts"], params["p"]).sum() + s["const"])
+
 
 class Multinomial(_CategoryCounts):
     """Rows ``x`` of category counts, each row one multinomial draw of ``x.sum()`` trials.
@@ -87,6 +94,15 @@ class Multinomial(_CategoryCounts):
         const = (gammaln(x.sum(axis=-1) + 1.0) - gammaln(x + 1.0).sum(axis=-1)).sum()
         return {"counts": self._sum(x), "const": _compute(const)}
 
+    def _pymc_likelihood(self, params):
+        """For :func:`bayesgd.to_pymc`: ``x ~ Multinomial(x.sum(-1), p)``."""
+        if self.data is None:
+            return super()._pymc_likelihood(params)
+        from .._pymc_likelihoods import observed
+
+        x = np.asarray(self.data["x"])
+        return observed(self, "Multinomial", "x", x, n=x.sum(axis=-1), p=params["p"])
+
 
 class Categorical(_CategoryCounts):
     """Labels ``y`` in ``0 .. K-1``, one draw each, with category probabilities ``p``.
@@ -123,3 +139,11 @@ class Categorical(_CategoryCounts):
         else:
             counts = np.bincount(y, minlength=self.n_categories)
         return {"counts": counts, "const": np.asarray(0.0)}
+
+    def _pymc_likelihood(self, params):
+        """For :func:`bayesgd.to_pymc`: ``y ~ Categorical(p)``."""
+        if self.data is None:
+            return super()._pymc_likelihood(params)
+        from .._pymc_likelihoods import observed
+
+        return observed(self, "Categorical", "y", np.asarray(self.data["y"]), p=params["p"])

@@ -269,6 +269,15 @@ class LogisticRegression(_GLM):
     def _dll_deta(self, y, eta):
         return y - expit(eta)
 
+    def _pymc_likelihood(self, params):
+        """For :func:`bayesgd.to_pymc`: ``y ~ Bernoulli(logit_p=eta)``."""
+        if self.data is None:
+            return NotImplemented
+        from .. import _pymc_likelihoods as lik
+
+        eta = lik.linear_predictor(params, self.data)
+        return lik.observed(self, "Bernoulli", "y", self.data["y"], logit_p=eta)
+
 
 class PoissonRegression(_GLM):
     """Counts ``y`` with mean ``exp(intercept + X @ coef + offset)`` (log link).
@@ -332,6 +341,17 @@ class PoissonRegression(_GLM):
 
     def _dll_deta(self, y, eta):
         return y - np.exp(eta)
+
+    def _pymc_likelihood(self, params):
+        """For :func:`bayesgd.to_pymc`: ``y ~ Poisson(exp(eta))``."""
+        if self.data is None:
+            return NotImplemented
+        import pytensor.tensor as pt
+
+        from .. import _pymc_likelihoods as lik
+
+        eta = lik.linear_predictor(params, self.data)
+        return lik.observed(self, "Poisson", "y", self.data["y"], mu=pt.exp(eta))
 
 
 def _quadratic_stats(Xa: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
@@ -509,3 +529,25 @@ class LinearRegression(_Regression):
     @property
     def n_obs(self) -> int:
         return int(self.stats["n"])
+
+    def _pymc_likelihood(self, params):
+        """For :func:`bayesgd.to_pymc`: ``y ~ Normal(eta, sigma)``, or its statistics' form."""
+        import pytensor.tensor as pt
+
+        from .. import _pymc_likelihoods as lik
+
+        if self.data is not None:
+            eta = lik.linear_predictor(params, self.data)
+            return lik.observed(
+                self, "Normal", "y", self.data["y"], mu=eta, sigma=lik.scale_of(params)
+            )
+        s = lik.float_stats(self)
+        coef = params["coef"]
+        if "intercept" in self.parameters:
+            coef = pt.concatenate([pt.atleast_1d(params["intercept"]), coef])
+        diff = coef - s["coef_ols"]
+        quad = pt.dot(diff, pt.dot(s["xtx"], diff))
+        s2 = lik.variance_of(params)
+        return lik.potential(
+            self, -0.5 * s["n"] * (_LOG_2PI + pt.log(s2)) - (s["rss"] + quad) / (2 * s2)
+        )
