@@ -105,6 +105,24 @@ def test_gradient_matches_finite_differences(family):
         np.testing.assert_allclose(grads[name], fd, rtol=2e-6, atol=1e-6, err_msg=name)
 
 
+def test_weibull_with_known_shape_keeps_sufficient_statistics_only():
+    m = bg.Weibull(y=Y_POS[:2], alpha=1.7, beta=stats.gamma(2.0))
+    for chunk in (Y_POS[2:5], Y_POS[5:]):
+        m = m.update(y=chunk)
+    assert "y" not in m.stats and m.n_obs == len(Y_POS)
+    beta = np.array([0.5, 1.3, 4.0])
+    want = _scipy_loglik("weibull", Y_POS, alpha=1.7, beta=beta)
+    np.testing.assert_allclose(m.log_likelihood(beta=beta), want, rtol=1e-12)
+    h = 1e-6 * beta
+    fd = (
+        _scipy_loglik("weibull", Y_POS, alpha=1.7, beta=beta + h)
+        - _scipy_loglik("weibull", Y_POS, alpha=1.7, beta=beta - h)
+    ) / (2 * h)
+    np.testing.assert_allclose(m.grad_log_likelihood(beta=beta)["beta"], fd, rtol=1e-6)
+    # a free shape keeps the observations themselves
+    assert bg.Weibull(y=Y_POS, alpha=stats.gamma(2), beta=1.0).stats["y"].shape == (6,)
+
+
 def test_fixed_parameters_and_groups_match_scipy():
     alpha = np.array([1.5, 3.0])  # one fixed shape per group
     m = bg.Weibull(y=Y_GROUPED, alpha=alpha, beta=stats.gamma(2.0 * np.ones(2)))
@@ -460,6 +478,7 @@ PYMC_CASES = {
     **{k: v[0] for k, v in FREE.items()},
     "gamma-fixed-alpha": lambda: bg.Gamma(y=Y_POS, alpha=2.0, beta=stats.gamma(2.0)),
     "lognormal-nig": lambda: bg.LogNormal(y=Y_POS, prior=stats.normal_inverse_gamma(0, 1, 2, 2)),
+    "weibull-fixed-alpha": lambda: bg.Weibull(y=Y_POS, alpha=1.7, beta=stats.gamma(2.0)),
     "weibull-grouped": lambda: bg.Weibull(
         y=Y_GROUPED, alpha=np.array([1.5, 3.0]), beta=stats.gamma(2.0 * np.ones(2))
     ),
@@ -496,7 +515,9 @@ def _assert_same_density(model, pm_model):
     np.testing.assert_allclose(theirs, ours, rtol=1e-10)
 
 
-@pytest.mark.parametrize("case", ["gamma", "lognormal", "lognormal-nig"])
+@pytest.mark.parametrize(
+    "case", ["gamma", "lognormal", "lognormal-nig", "weibull-fixed-alpha", "weibull-grouped"]
+)
 def test_to_pymc_from_sufficient_statistics(case, monkeypatch):
     monkeypatch.setattr(_elementwise, "KEEP_DATA_LIMIT", 1)
     model = PYMC_CASES[case]()

@@ -43,6 +43,13 @@ def _per_observation(v: Mapping[str, np.ndarray], nd: int) -> dict[str, np.ndarr
     return {k: np.expand_dims(a, a.ndim - nd) for k, a in v.items()}
 
 
+def _with_fixed(model: ElementwiseModel, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The free parameters' PyTensor variables and the fixed values as constants."""
+    import pytensor.tensor as pt
+
+    return {**{k: pt.as_tensor_variable(v) for k, v in model.fixed.items()}, **params}
+
+
 def _scale_of(v: Mapping[str, Any]) -> Any:
     return v["sigma"] if "sigma" in v else v["sigma2"] ** 0.5
 
@@ -70,14 +77,6 @@ class _RawDataModel(ElementwiseModel):
     @property
     def bytes_per_evaluation(self) -> int:
         return 8 * 8 * max(1, self.n_obs) * max(1, int(np.prod(self.group_shape)))
-
-    def _pymc_likelihood(self, params: Mapping[str, Any]) -> Any:
-        import pymc as pm
-        import pytensor.tensor as pt
-
-        v = {name: pt.as_tensor_variable(value) for name, value in self.fixed.items()}
-        v.update(params)
-        return self._pymc_observed(pm, v, self.stats["y"])
 
 
 class Gamma(ElementwiseModel):
@@ -145,8 +144,7 @@ class Gamma(ElementwiseModel):
         import pymc as pm
         import pytensor.tensor as pt
 
-        v = {name: pt.as_tensor_variable(value) for name, value in self.fixed.items()}
-        v.update(params)
+        v = _with_fixed(self, params)
         if self.data is not None:
             return pm.Gamma("y", alpha=v["alpha"], beta=v["beta"], observed=self.data["y"])
         s = self.stats
@@ -223,8 +221,7 @@ class LogNormal(Normal):
         import pymc as pm
         import pytensor.tensor as pt
 
-        v = {name: pt.as_tensor_variable(value) for name, value in self.fixed.items()}
-        v.update(params)
+        v = _with_fixed(self, params)
         if self.data is not None:
             return pm.LogNormal("y", mu=v["mu"], sigma=_scale_of(v), observed=self.data["y"])
         s = self.stats
@@ -303,10 +300,12 @@ class StudentT(_RawDataModel):
             "sigma": (-1.0 / s + (nu + 1) * r / (s * u)).sum(axis=axis),
         }
 
-    @staticmethod
-    def _pymc_observed(pm: Any, v: Mapping[str, Any], y: np.ndarray) -> Any:
+    def _pymc_likelihood(self, params: Mapping[str, Any]) -> Any:
         """``pm.StudentT("y", nu, mu, sigma, observed=y)``."""
-        return pm.StudentT("y", nu=v["nu"], mu=v["mu"], sigma=v["sigma"], observed=y)
+        import pymc as pm
+
+        v = _with_fixed(self, params)
+        return pm.StudentT("y", nu=v["nu"], mu=v["mu"], sigma=v["sigma"], observed=self.stats["y"])
 
 
 class Weibull(_RawDataModel):
@@ -314,7 +313,9 @@ class Weibull(_RawDataModel):
 
     The density is ``(alpha / beta) (y / beta)**(alpha-1) exp(-(y / beta)**alpha)``, scipy's
     ``stats.weibull_min(alpha, scale=beta)``. Not conjugate: either parameter may be a prior or
-    a fixed number.
+    a fixed number. With ``alpha`` fixed the statistics are sufficient (``n``,
+    ``sum y**alpha``, ``sum log y``) and the data are not needed again; with a free ``alpha``
+    they are the observations.
 
     Parameters
     ----------
@@ -334,6 +335,8 @@ class Weibull(_RawDataModel):
     ('alpha', 'beta')
     >>> round(float(m.log_likelihood(alpha=1.0, beta=1.0)), 4)  # exponential: -sum(y)
     -3.6
+    >>> sorted(bg.Weibull(y=[0.8, 1.7], alpha=2.0, beta=stats.gamma(2)).stats)
+    ['log_total', 'n', 'power_total']
     """
 
     likelihood = "weibull"
@@ -345,7 +348,31 @@ class Weibull(_RawDataModel):
     def _validate(self, data):
         return _positive_data(data)
 
+    @property
+    def _raw(self) -> bool:
+        return "alpha" not in self.fixed
+
+    def _stats(self, arrays):
+        if self._raw:
+            return super()._stats(arrays)
+        y = arrays["y"]
+        return {
+            "n": np.full(self.group_shape, float(y.shape[0])),
+            "power_total": self._sum(y ** self.fixed["alpha"]),
+            "log_total": self._sum(np.log(y)),
+        }
+
+    def _merge(self, a, b):
+        return super()._merge(a, b) if self._raw else ElementwiseModel._merge(self, a, b)
+
     def _ll(self, v):
+        if not self._raw:
+            a, b, s = v["alpha"], v["beta"], self.stats
+            return (
+                s["n"] * (np.log(a) - a * np.log(b))
+                + (a - 1) * s["log_total"]
+                - s["power_total"] * b ** (-a)
+            )
         y, p, axis = self._obs(v)
         a, b = p["alpha"], p["beta"]
         with np.errstate(divide="ignore", over="ignore"):
@@ -354,6 +381,9 @@ class Weibull(_RawDataModel):
         return ll.sum(axis=axis)
 
     def _grad_ll(self, v):
+        if not self._raw:
+            a, b, s = v["alpha"], v["beta"], self.stats
+            return {"beta": a * (s["power_total"] * b ** (-a) - s["n"]) / b}
         y, p, axis = self._obs(v)
         a, b = p["alpha"], p["beta"]
         with np.errstate(over="ignore"):
@@ -364,7 +394,26 @@ class Weibull(_RawDataModel):
             "beta": (a * (w - 1.0) / b).sum(axis=axis),
         }
 
-    @staticmethod
-    def _pymc_observed(pm: Any, v: Mapping[str, Any], y: np.ndarray) -> Any:
-        """``pm.Weibull("y", alpha, beta, observed=y)``."""
-        return pm.Weibull("y", alpha=v["alpha"], beta=v["beta"], observed=y)
+    @property
+    def bytes_per_evaluation(self) -> int:
+        if self._raw:
+            return super().bytes_per_evaluation
+        return ElementwiseModel.bytes_per_evaluation.fget(self)
+
+    def _pymc_likelihood(self, params: Mapping[str, Any]) -> Any:
+        """``pm.Weibull("y", alpha, beta, observed=y)``; a ``pm.Potential`` from the sufficient
+        statistics (known ``alpha``) when the data were not kept."""
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        v = _with_fixed(self, params)
+        y = self.stats["y"] if self._raw else self.data["y"] if self.data is not None else None
+        if y is not None:
+            return pm.Weibull("y", alpha=v["alpha"], beta=v["beta"], observed=y)
+        a, b, s = v["alpha"], v["beta"], self.stats
+        ll = (
+            s["n"] * (pt.log(a) - a * pt.log(b))
+            + (a - 1) * s["log_total"]
+            - s["power_total"] * b ** (-a)
+        )
+        return pm.Potential("log_likelihood", pt.sum(ll))
