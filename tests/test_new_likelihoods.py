@@ -9,10 +9,13 @@ against the same quadrature; MAP estimates against ``scipy.optimize`` on the sci
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import integrate, optimize, stats
 
 import bayesgd as bg
@@ -156,6 +159,63 @@ def test_update_equals_batch(family):
     np.testing.assert_allclose(m.log_likelihood(**points), batch.log_likelihood(**points))
     for key in batch.stats:
         np.testing.assert_allclose(m.stats[key], batch.stats[key], rtol=1e-13)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    y=st.lists(st.floats(0.01, 100.0), min_size=1, max_size=12),
+    alpha=st.floats(0.1, 20.0),
+    beta=st.floats(0.05, 20.0),
+)
+def test_positive_families_match_scipy_for_any_data(y, alpha, beta):
+    y = np.array(y)
+    cases = [
+        (bg.Gamma(y=y, alpha=alpha, beta=stats.gamma(2.0)), "gamma", {"alpha": alpha}, "beta"),
+        (bg.Weibull(y=y, alpha=alpha, beta=stats.gamma(2.0)), "weibull", {"alpha": alpha}, "beta"),
+        (bg.Weibull(y=y, alpha=stats.gamma(2.0), beta=beta), "weibull", {"beta": beta}, "alpha"),
+        (bg.LogNormal(y=y, mu=stats.norm(), sigma=alpha), "lognormal", {"sigma": alpha}, "mu"),
+    ]
+    for model, family, fixed, free in cases:
+        value = np.array([beta if free != "mu" else np.log(beta)])
+        want = _scipy_loglik(family, y, **fixed, **{free: value})
+        np.testing.assert_allclose(model.log_likelihood(**{free: value}), want, rtol=1e-10)
+
+
+@settings(max_examples=15, deadline=None)
+@given(cuts=st.sets(st.integers(1, len(Y_POS) - 1), max_size=4))
+def test_conjugate_sequential_updates_equal_batch_for_any_split(cuts):
+    bounds = [0, *sorted(cuts), len(Y_POS)]
+    chunks = [Y_POS[a:b] for a, b in itertools.pairwise(bounds)]
+    for make in (
+        lambda y: bg.Gamma(y=y, alpha=1.3, beta=stats.gamma(2.0, scale=0.7)),
+        lambda y: bg.LogNormal(y=y, mu=stats.norm(0.2, 1.5), sigma2=0.6),
+        lambda y: bg.LogNormal(y=y, mu=-0.4, sigma2=stats.invgamma(2.5, scale=1.5)),
+    ):
+        post = bg.conjugate(make(chunks[0]))
+        for chunk in chunks[1:]:
+            post = post.update(y=chunk)
+        batch = bg.conjugate(make(Y_POS))
+        for key, value in batch.hyper.items():
+            np.testing.assert_allclose(post.hyper[key], value, rtol=1e-12)
+        np.testing.assert_allclose(post.log_evidence, batch.log_evidence, rtol=1e-12)
+
+
+def test_dask_data_give_the_same_statistics_and_are_checked():
+    da = pytest.importorskip("dask.array")
+    y = da.from_array(Y_POS, chunks=2)
+    for make in (
+        lambda y: bg.Gamma(y=y, alpha=1.3, beta=stats.gamma(2.0)),
+        lambda y: bg.LogNormal(y=y, mu=stats.norm(), sigma=1.0),
+        lambda y: bg.Weibull(y=y, alpha=1.3, beta=stats.gamma(2.0)),
+        lambda y: bg.StudentT(y=y, nu=3.0, mu=stats.norm(), sigma=1.0),
+    ):
+        lazy, eager = make(y), make(Y_POS)
+        assert lazy.stats.keys() == eager.stats.keys()
+        for key in eager.stats:
+            np.testing.assert_allclose(lazy.stats[key], eager.stats[key], rtol=1e-13)
+    bad = da.from_array(np.array([1.0, 2.0, -1.0, 3.0]), chunks=2)
+    with pytest.raises(ValueError, match="y must be > 0"):
+        bg.Gamma(y=bad, alpha=1.0, beta=stats.gamma(2.0))
 
 
 # ============================================================================================
