@@ -368,11 +368,12 @@ class Weibull(_RawDataModel):
     def _ll(self, v):
         if not self._raw:
             a, b, s = v["alpha"], v["beta"], self.stats
-            return (
-                s["n"] * (np.log(a) - a * np.log(b))
-                + (a - 1) * s["log_total"]
-                - s["power_total"] * b ** (-a)
-            )
+            with np.errstate(divide="ignore", over="ignore"):
+                return (
+                    s["n"] * (np.log(a) - a * np.log(b))
+                    + (a - 1) * s["log_total"]
+                    - s["power_total"] * b ** (-a)
+                )
         y, p, axis = self._obs(v)
         a, b = p["alpha"], p["beta"]
         with np.errstate(divide="ignore", over="ignore"):
