@@ -126,6 +126,14 @@ def test_weibull_with_known_shape_keeps_sufficient_statistics_only():
     assert bg.Weibull(y=Y_POS, alpha=stats.gamma(2), beta=1.0).stats["y"].shape == (6,)
 
 
+def test_raw_data_families_copy_the_observations():
+    y = Y_REAL.copy()
+    m = bg.StudentT(y=y, nu=4.0, mu=stats.norm(0, 5), sigma=1.0)
+    before = m.log_likelihood(mu=0.5)
+    y[:] = 100.0  # the caller reuses the array
+    assert m.log_likelihood(mu=0.5) == before
+
+
 def test_fixed_parameters_and_groups_match_scipy():
     alpha = np.array([1.5, 3.0])  # one fixed shape per group
     m = bg.Weibull(y=Y_GROUPED, alpha=alpha, beta=stats.gamma(2.0 * np.ones(2)))

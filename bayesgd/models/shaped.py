@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from ._elementwise import ElementwiseModel, check_real
+from ._elementwise import ElementwiseModel, _is_lazy, check_real
 from .base import POSITIVE, REAL
 from .continuous import Normal
 
@@ -64,7 +64,8 @@ class _RawDataModel(ElementwiseModel):
     observed = ("y",)
 
     def _stats(self, arrays):
-        return {"y": arrays["y"]}
+        y = arrays["y"]  # a copy: the caller's array may change later, the model's must not
+        return {"y": y if _is_lazy(y) else np.array(y, dtype=float)}
 
     def _merge(self, a, b):
         return {"y": np.concatenate([a["y"], b["y"]], axis=0)}
