@@ -1394,6 +1394,12 @@ def _dispatch(model: Model) -> ConjugatePosterior:
     params = model.parameters
     names = set(params)
 
+    # Gamma and LogNormal likelihoods: their posteriors live in _conjugate_new (to be merged)
+    from ._conjugate_new import DISPATCH
+
+    if lik in DISPATCH:
+        return DISPATCH[lik](model)
+
     if lik in _BETA_LIKELIHOODS and names == {"p"}:
         got = _as_beta(params["p"].prior)
         if isinstance(got, str):

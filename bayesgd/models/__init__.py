@@ -7,14 +7,17 @@ from .continuous import Exponential, Normal
 from .discrete import Bernoulli, Binomial, Geometric, NegativeBinomial, Poisson
 from .multivariate import Categorical, Multinomial
 from .regression import LinearRegression, LogisticRegression, PoissonRegression
+from .shaped import Gamma, LogNormal, StudentT, Weibull
 
 __all__ = [
     "Bernoulli",
     "Binomial",
     "Categorical",
     "Exponential",
+    "Gamma",
     "Geometric",
     "LinearRegression",
+    "LogNormal",
     "LogisticRegression",
     "Model",
     "Multinomial",
@@ -23,4 +26,6 @@ __all__ = [
     "Parameter",
     "Poisson",
     "PoissonRegression",
+    "StudentT",
+    "Weibull",
 ]
