@@ -64,6 +64,7 @@ Examples
 from __future__ import annotations
 
 import copy
+import math
 import numbers
 import warnings
 from collections.abc import Mapping
@@ -254,10 +255,11 @@ def _element_key(layout: _Layout, key: Any, what: str) -> tuple[str, list[int]]:
     )
 
 
-def _parse_points(layout: _Layout, points: Any) -> np.ndarray:
+def _parse_points(layout: _Layout, points: Any) -> list[int]:
+    """Points per axis as Python ints (exact at any size: nothing is allocated from them)."""
     ndim = layout.ndim
     default = _default_points(ndim, layout.model)
-    out = np.full(ndim, default, dtype=np.int64)
+    out = [default] * ndim
 
     def check(value: Any, label: str) -> int:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -272,7 +274,8 @@ def _parse_points(layout: _Layout, points: Any) -> np.ndarray:
         for key, value in points.items():
             label, axes = _element_key(layout, key, "points")
             if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-                out[axes] = check(value, f"[{label!r}]")
+                for ax in axes:
+                    out[ax] = check(value, f"[{label!r}]")
                 continue
             values = (
                 list(np.ravel(np.asarray(value, dtype=object)))
@@ -287,8 +290,35 @@ def _parse_points(layout: _Layout, points: Any) -> np.ndarray:
             for ax, v in zip(axes, values, strict=True):
                 out[ax] = check(v, f"[{label!r}]")
         return out
-    out[:] = check(points, "")
-    return out
+    return [check(points, "")] * ndim
+
+
+#: Bytes of grid arrays per point (the log density, cell masses and two work arrays).
+_GRID_BYTES_PER_POINT = 4 * 8
+
+
+def _check_grid_size(n: list[int], max_bytes: int) -> np.ndarray:
+    """Refuse a grid too large for ``max_bytes`` (or to index at all), before allocating.
+
+    The count is a Python int, so ``points=2**32`` on two axes is 2**64 points, not a wrapped
+    int64 0. Returns the points per axis as an int64 array once they are known to fit.
+    """
+    total = math.prod(n)
+    shape = " x ".join(map(str, n))
+    need = _GRID_BYTES_PER_POINT * total
+    if need > max_bytes:
+        raise ValueError(
+            f"points: a grid of {shape} = {total} points needs about {_size_text(need)}, more "
+            f"than max_bytes={max_bytes} ({_size_text(max_bytes)}); use fewer points or raise "
+            "max_bytes"
+        )
+    if total > np.iinfo(np.intp).max // _GRID_BYTES_PER_POINT:
+        raise ValueError(
+            f"points: a grid of {shape} = {total} points cannot be indexed on this machine "
+            f"(more than {np.iinfo(np.intp).max // _GRID_BYTES_PER_POINT} points); use fewer "
+            "points"
+        )
+    return np.array(n, dtype=np.int64)
 
 
 def _parse_bounds(layout: _Layout, bounds: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -2216,13 +2246,7 @@ def grid(
         raise ValueError("the model has no free dimension to put a grid on")
     n = _parse_points(layout, points)
     lo, hi, fixed = _parse_bounds(layout, bounds)
-    total = int(np.prod(n, dtype=np.int64))
-    if 4 * 8 * total > max_bytes:
-        raise ValueError(
-            f"a grid of {' x '.join(map(str, n))} = {total} points needs about "
-            f"{_size_text(4 * 8 * total)}, more than max_bytes={max_bytes} "
-            f"({_size_text(max_bytes)}); use fewer points or raise max_bytes"
-        )
+    n = _check_grid_size(n, max_bytes)
     lo, hi = _initial_box(layout, lo, hi, fixed)
     _Evaluator(model, layout, max_bytes).probe_shape(lo, hi)
     per_point = (
@@ -2269,8 +2293,9 @@ def grid(
 
 
 def _size_text(n_bytes: float) -> str:
-    """``n_bytes`` in the largest binary unit that keeps it at least 1 (bytes to GiB)."""
-    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+    """``n_bytes`` in the largest binary unit that keeps it at least 1 (bytes to EiB)."""
+    units = (("EiB", 2**60), ("PiB", 2**50), ("TiB", 2**40), ("GiB", 2**30))
+    for unit, size in (*units, ("MiB", 2**20), ("KiB", 2**10)):
         if n_bytes >= size:
             return f"{n_bytes / size:.3g} {unit}"
     return f"{int(n_bytes)} bytes"
