@@ -85,6 +85,7 @@ __all__ = [
     "EDGE_CELL_SHARE",
     "EDGE_MASS_TOLERANCE",
     "FACE_ERROR_TOLERANCE",
+    "MIN_GAP_SPACINGS",
     "MIN_SD_SPACINGS",
     "GridPosterior",
     "grid",
@@ -98,6 +99,9 @@ DEFAULT_MAX_BYTES = 256 * 2**20
 EDGE_MASS_TOLERANCE = 1e-6
 #: A posterior sd below this many grid spacings along an axis counts as too coarse.
 MIN_SD_SPACINGS = 3.0
+#: A gap between quantiles, as the sd of a normal with that gap, below this many spacings
+#: counts as too coarse (see ``GridPosterior.gap_spacings``).
+MIN_GAP_SPACINGS = 2.0
 
 _COARSE: dict[int, int] = {1: 257, 2: 65, 3: 25, 4: 17}
 #: A fitted edge exponent this close to an integer is that integer (a smooth edge).
@@ -108,6 +112,7 @@ _PRIOR_QUANTILE = 1e-6
 _LOCATE_ITERATIONS = 60
 _TRIM_ITERATIONS = 8
 _TARGET_SD_SPACINGS = 4.0  # resolution the tail trimming aims for (sd / spacing)
+_TARGET_GAP_SPACINGS = 4.0  # resolution of quantile gaps a refined grid aims for
 #: Fewest interquartile-range spacings the far end of a half-line axis aims for (a heavy
 #: tail is cut at a larger tail mass, up to the last of ``_FAR_TAIL_MASSES``).
 _MIN_TARGET_IQR_SPACINGS = 1.349 * _TARGET_SD_SPACINGS
@@ -255,11 +260,13 @@ def _element_key(layout: _Layout, key: Any, what: str) -> tuple[str, list[int]]:
     )
 
 
-def _parse_points(layout: _Layout, points: Any) -> list[int]:
-    """Points per axis as Python ints (exact at any size: nothing is allocated from them)."""
+def _parse_points(layout: _Layout, points: Any) -> tuple[list[int], np.ndarray]:
+    """Points per axis as Python ints (exact at any size: nothing is allocated from them),
+    and which axes the caller gave (the others are automatic: the driver may refine them)."""
     ndim = layout.ndim
     default = _default_points(ndim, layout.model)
     out = [default] * ndim
+    given = np.zeros(ndim, dtype=bool)
 
     def check(value: Any, label: str) -> int:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -269,10 +276,11 @@ def _parse_points(layout: _Layout, points: Any) -> list[int]:
         return int(value)
 
     if points is None:
-        return out
+        return out, given
     if isinstance(points, Mapping):
         for key, value in points.items():
             label, axes = _element_key(layout, key, "points")
+            given[axes] = True
             if isinstance(value, numbers.Integral) and not isinstance(value, bool):
                 for ax in axes:
                     out[ax] = check(value, f"[{label!r}]")
@@ -289,8 +297,8 @@ def _parse_points(layout: _Layout, points: Any) -> list[int]:
                 )
             for ax, v in zip(axes, values, strict=True):
                 out[ax] = check(v, f"[{label!r}]")
-        return out
-    return [check(points, "")] * ndim
+        return out, given
+    return [check(points, "")] * ndim, ~given
 
 
 #: Bytes of grid arrays per point (the log density, cell masses and two work arrays).
@@ -1189,6 +1197,73 @@ def _shortest_interval(
     return min(candidates, key=lambda pair: pair[1] - pair[0])
 
 
+#: Quantile levels whose gaps measure the local width of a marginal's bulk (5% to 95%).
+_GAP_LEVELS = np.array([0.05, 0.25, 0.5, 0.75, 0.95])
+#: The same gaps of a normal distribution, in sds.
+_NORMAL_GAPS = np.diff(stats.norm.ppf(_GAP_LEVELS))
+
+
+@dataclass(frozen=True)
+class _Resolution:
+    """How finely one axis resolves its marginal, in grid spacings.
+
+    ``width`` is the smaller of the sd and the interquartile range / 1.349 (a heavy tail
+    inflates the sd; the IQR sees through it). ``gap`` is the narrowest gap between the 5%,
+    25%, 50%, 75% and 95% quantiles, each divided by that gap of a normal distribution in sds
+    (the sd of a normal with that local spread): a steep flank next to a heavy tail (a
+    variance near zero with little data) squeezes the 5%-25% gap into a cell or two while
+    the sd and the IQR look fine. All in spacings.
+    """
+
+    width: float
+    gap: float
+    sd: float
+    iqr: float
+    gap_index: int
+    h: float
+
+    @classmethod
+    def of(cls, q: np.ndarray, lo: float, h: float, sd: float) -> _Resolution:
+        """From cell masses ``q`` (summing to 1) of cells of width ``h`` starting at ``lo``."""
+        cdf = np.concatenate([[0.0], np.cumsum(q)])
+        edges = lo + h * np.arange(q.size + 1)
+        q25, q75 = np.interp([0.25, 0.75], cdf, edges)
+        iqr = float(q75 - q25)
+        local = np.diff(np.interp(_GAP_LEVELS, cdf, edges)) / _NORMAL_GAPS
+        k = int(np.argmin(local))
+        return cls(min(sd, iqr / 1.349) / h, float(local[k]) / h, sd, iqr, k, h)
+
+    def refinement(self) -> float:
+        """How many times more points a steep flank needs (1 if none is needed).
+
+        Only a narrow quantile gap on an axis whose sd and IQR are well resolved is refined:
+        a narrow IQR means a heavy tail stretches the box, which more points do not cure
+        (the tail cut biases the sd), so that is left to the warning.
+        """
+        if self.width < MIN_SD_SPACINGS or self.gap >= MIN_GAP_SPACINGS:
+            return 1.0
+        return _TARGET_GAP_SPACINGS / self.gap
+
+    def coarse(self) -> str | None:
+        """What is too narrow for the grid, in words, or None."""
+        if self.width < MIN_SD_SPACINGS:
+            if self.sd <= self.iqr / 1.349:
+                return f"posterior sd {self.sd:.3g} is only {self.width:.2g} grid spacings"
+            return (
+                f"interquartile range {self.iqr:.3g} is only {self.iqr / self.h:.2g} grid "
+                "spacings (a heavy tail stretches the grid)"
+            )
+        if self.gap < MIN_GAP_SPACINGS:
+            k = self.gap_index
+            a, b = (f"{100 * v:g}%" for v in _GAP_LEVELS[k : k + 2])
+            gap = self.gap * _NORMAL_GAPS[k]
+            return (
+                f"{a} to {b} quantile gap {gap * self.h:.3g} is only {gap:.2g} grid spacings "
+                "(a steep flank beside a heavy tail)"
+            )
+        return None
+
+
 class GridPosterior(Posterior):
     """A posterior tabulated on a grid of cell centres (build it with :func:`grid`).
 
@@ -1219,10 +1294,15 @@ class GridPosterior(Posterior):
     sd_spacings : dict
         Axis name -> posterior sd in grid spacings.
     iqr_spacings : dict
-        Axis name -> interquartile range of the marginal in grid spacings. The grid is too
-        coarse (GridWarning) where the smaller of ``sd`` and ``IQR / 1.349`` is below
-        :data:`MIN_SD_SPACINGS` spacings, or where more than :data:`EDGE_CELL_SHARE` of the mass
-        sits in one cell at a support edge without a power-law edge correction.
+        Axis name -> interquartile range of the marginal in grid spacings.
+    gap_spacings : dict
+        Axis name -> the narrowest gap between the 5%, 25%, 50%, 75% and 95% quantiles of the
+        marginal, over that gap of a normal in sds, in grid spacings (a steep flank beside a
+        heavy tail is narrow here while the sd and IQR look wide). The grid is too coarse
+        (GridWarning) where the smaller of ``sd`` and ``IQR / 1.349`` is below
+        :data:`MIN_SD_SPACINGS` spacings, where the gap is below :data:`MIN_GAP_SPACINGS`, or
+        where more than :data:`EDGE_CELL_SHARE` of the mass sits in one cell at a support edge
+        without a power-law edge correction.
     face_error : dict
         Only with probability vectors of 3+ components: ``"log_evidence"`` and each element
         of the vector -> estimated quadrature error, from the cells cut by the face of the
@@ -1602,6 +1682,8 @@ class GridPosterior(Posterior):
         self.truncated: dict[str, tuple[bool, bool]] = {}
         self.sd_spacings: dict[str, float] = {}
         self.iqr_spacings: dict[str, float] = {}
+        self.gap_spacings: dict[str, float] = {}
+        self._resolution: dict[str, _Resolution] = {}
         for j, name in enumerate(lay.axis_names):
             q = self._axis_q[j]
             low_mass, high_mass = float(q[0]), float(q[-1])
@@ -1637,25 +1719,15 @@ class GridPosterior(Posterior):
                 )
             sd = float(np.sqrt(self._axis_var[j]))
             h = float(self._h[j])
-            ratio = sd / h
-            self.sd_spacings[name] = ratio
-            # a robust width too: a heavy tail inflates the sd (even past any finite value)
-            cdf = np.cumsum(q)
-            edges = self._lo[j] + h * np.arange(q.size + 1)
-            q25, q75 = np.interp([0.25, 0.75], np.concatenate([[0.0], cdf]), edges)
-            iqr = float(q75 - q25)
-            self.iqr_spacings[name] = iqr / h
-            width = min(sd, iqr / 1.349)
-            if warn and width / h < MIN_SD_SPACINGS:
-                if sd <= iqr / 1.349:
-                    what = f"posterior sd {sd:.3g} is only {sd / h:.2g} grid spacings"
-                else:
-                    what = (
-                        f"interquartile range {iqr:.3g} is only {iqr / h:.2g} grid spacings "
-                        "(a heavy tail stretches the grid)"
-                    )
+            res = _Resolution.of(self._axis_q[j], float(self._lo[j]), h, sd)
+            self.sd_spacings[name] = sd / h
+            self.iqr_spacings[name] = res.iqr / h
+            self.gap_spacings[name] = res.gap
+            self._resolution[name] = res
+            coarse = res.coarse()
+            if warn and coarse is not None:
                 warnings.warn(
-                    f"the grid is too coarse for {name}: its {what}; use more points or "
+                    f"the grid is too coarse for {name}: its {coarse}; use more points or "
                     "narrower bounds (or a parametrisation without the heavy tail, e.g. a log "
                     "scale)",
                     GridWarning,
@@ -2244,7 +2316,7 @@ def grid(
         )
     if ndim == 0:
         raise ValueError("the model has no free dimension to put a grid on")
-    n = _parse_points(layout, points)
+    n, given = _parse_points(layout, points)
     lo, hi, fixed = _parse_bounds(layout, bounds)
     n = _check_grid_size(n, max_bytes)
     lo, hi = _initial_box(layout, lo, hi, fixed)
@@ -2271,8 +2343,11 @@ def grid(
     else:
         lo, hi = _locate(ev, layout, lo, hi, fixed)
         lo, hi = _trim(ev, layout, lo, hi, fixed, n)
-    # the tail estimates were coarse: widen any side the grid truncates, at most 4 times
-    for widenings in range(5):
+    # the tail estimates were coarse: widen any side the grid truncates, at most 4 times; an
+    # axis with automatic points that resolves its marginal too coarsely gets more, once
+    budget = min(max_bytes // _GRID_BYTES_PER_POINT, _MAX_REFINEMENT * math.prod(n.tolist()))
+    widenings, refined = 0, False
+    while True:
         post = GridPosterior(
             model,
             _layout=layout,
@@ -2285,11 +2360,49 @@ def grid(
             _auto=~fixed,
         )
         grown = None if widenings == 4 else _widen_truncated(post, fixed, lo, hi)
-        if grown is None:
+        if grown is not None:
+            lo, hi = grown
+            widenings += 1
+            continue
+        finer = None if refined else _refined_points(post, n, ~given, budget)
+        if finer is None:
             break
-        lo, hi = grown
+        n, refined = finer, True
     post._diagnose(stacklevel=3)
+    post._request = {
+        "points": dict(points) if isinstance(points, Mapping) else points,
+        "bounds": None if bounds is None else dict(bounds),
+        "max_bytes": max_bytes,
+        "max_dims": max_dims,
+    }
     return post
+
+
+#: At most this many times the first grid's points when an axis is refined.
+_MAX_REFINEMENT = 4
+
+
+def _refined_points(
+    post: GridPosterior, n: np.ndarray, auto: np.ndarray, budget: int
+) -> np.ndarray | None:
+    """More points on automatic axes that resolve their marginal too coarsely, or None.
+
+    An axis with a steep flank (a narrow quantile gap, ``GridPosterior.gap_spacings``) gets
+    enough points for ``_TARGET_GAP_SPACINGS`` per gap, all such axes scaled back together to
+    keep the total within ``budget`` points.
+    """
+    factor = np.ones(n.size)
+    for j, name in enumerate(post._layout.axis_names):
+        if auto[j]:
+            factor[j] = post._resolution[name].refinement()
+    if np.all(factor == 1.0):
+        return None
+    grow = factor > 1.0
+    total = math.prod(n.tolist()) * float(np.prod(factor))
+    if total > budget:
+        factor[grow] *= (budget / total) ** (1.0 / int(grow.sum()))
+    new = np.maximum(n, np.floor(n * factor).astype(np.int64))
+    return new if np.any(new > n) else None
 
 
 def _size_text(n_bytes: float) -> str:
