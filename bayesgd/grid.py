@@ -1347,14 +1347,13 @@ class GridPosterior(Posterior):
         _warn: bool = True,
         _bytes_per_point: int | None = None,
         _auto: np.ndarray | None = None,
-        _after_update: bool = False,
     ):
         super().__init__(model)
         self._layout = _layout
-        # which axes got automatic bounds, and whether the box was chosen for earlier data:
-        # both only change what a truncation warning advises
+        # which axes got automatic bounds: it only changes what a truncation warning advises
         self._auto = np.zeros(_layout.ndim, dtype=bool) if _auto is None else _auto
-        self._after_update = _after_update
+        # the arguments of grid() that built it: updates lay a new grid with them
+        self._request: dict[str, Any] = {"points": None, "bounds": None}
         self._lo = np.asarray(_lo, dtype=float)
         self._hi = np.asarray(_hi, dtype=float)
         self._n = np.asarray(_points, dtype=np.int64)
@@ -1700,12 +1699,7 @@ class GridPosterior(Posterior):
                     )
                     if cut
                 )
-                if self._after_update:
-                    advice = (
-                        "the box was chosen for the data before update(); build a grid for the "
-                        f"updated model, bg.grid(post.model), or give wider bounds[{name!r}]"
-                    )
-                elif self._auto[j]:
+                if self._auto[j]:
                     advice = (
                         f"the automatic bounds could not hold it; give bounds[{name!r}] wide "
                         "enough for the posterior"
@@ -2162,33 +2156,45 @@ class GridPosterior(Posterior):
         return x, fx
 
     # ---------------------------------------------------------------------------- update
-    def update(self, **more_data: Any) -> GridPosterior:
-        """The posterior after also seeing ``more_data``, on the same grid.
+    def updated(self, **more_data: Any) -> GridPosterior:
+        """A new grid posterior after also seeing ``more_data``; this one is unchanged.
 
-        Recomputes with ``model.update(**more_data)`` at the same points, so it equals the grid
-        of the whole data at once (with the same ``bounds`` and ``points``).
+        The grid is laid anew for the updated model (``model.updated(**more_data)``) with the
+        ``points``, ``bounds``, ``max_bytes`` and ``max_dims`` this one was built with, so it
+        equals ``grid`` of the whole data at once with those arguments: an automatic box
+        follows the posterior wherever the new data move it.
 
         Examples
         --------
         >>> from scipy import stats
         >>> import bayesgd as bg
         >>> post = bg.grid(bg.Bernoulli(y=[1, 0, 1], p=stats.beta(1, 1)))
-        >>> round(post.update(y=[1, 1]).mean()["p"], 6)   # Beta(5, 2)
+        >>> round(post.updated(y=[1, 1]).mean()["p"], 6)   # Beta(5, 2)
+        0.714286
+        >>> round(post.mean()["p"], 6)                      # still Beta(3, 2)
+        0.6
+        """
+        return grid(_updated_model(self.model, more_data), **self._request)
+
+    def update(self, **more_data: Any) -> None:
+        """Update this posterior in place with ``more_data`` (like ``dict.update``).
+
+        The grid is laid anew, as in :meth:`updated`; on an error (bad data) this posterior
+        is left unchanged. Sequential updates equal one batch update.
+
+        Examples
+        --------
+        >>> from scipy import stats
+        >>> import bayesgd as bg
+        >>> post = bg.grid(bg.Bernoulli(y=[1, 0, 1], p=stats.beta(1, 1)))
+        >>> for chunk in ([1], [1]):
+        ...     post.update(y=chunk)
+        >>> round(post.mean()["p"], 6)   # Beta(5, 2)
         0.714286
         """
-        new_model = self.model.update(**more_data)
-        return GridPosterior(
-            new_model,
-            _layout=_Layout(new_model),
-            _lo=self._lo,
-            _hi=self._hi,
-            _points=self._n,
-            _max_bytes=self._max_bytes,
-            _stacklevel=3,
-            _bytes_per_point=self._ev.bytes_per_point if _needs_memory_probe(new_model) else None,
-            _auto=self._auto,
-            _after_update=True,
-        )
+        new = self.updated(**more_data)
+        self.__dict__.clear()
+        self.__dict__.update(new.__dict__)
 
     def __repr__(self) -> str:
         box = ", ".join(
@@ -2198,6 +2204,17 @@ class GridPosterior(Posterior):
             )
         )
         return f"<GridPosterior ({box}) of {self.model!r}>\n{self.summary().to_string()}"
+
+
+def _updated_model(model: Model, data: Mapping[str, Any]) -> Model:
+    """A new model with ``data`` added; ``model`` is unchanged.
+
+    Models are moving to ``update`` in place and ``updated`` returning a copy (issue 13);
+    this works with either until both sides are merged (then: ``model.updated(**data)``).
+    """
+    if getattr(type(model), "updated", None) is not None:
+        return model.updated(**data)
+    return model.update(**data)
 
 
 def _inverse_cdf(q: np.ndarray, cdf: np.ndarray, x: np.ndarray, dens: np.ndarray) -> np.ndarray:

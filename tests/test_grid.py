@@ -416,7 +416,7 @@ def test_logistic_regression_matches_an_independent_scipy_reference_grid():
     assert integrate.trapezoid(dens, xs) == pytest.approx(1.0, abs=1e-6)
 
 
-def test_update_equals_batch_on_the_same_grid():
+def test_updated_equals_the_batch_grid():
     x, y = _logistic_data(n=160)
     first = bg.LogisticRegression(
         X=x[:100, None], y=y[:100], coef=stats.norm(0, 2.5), intercept=stats.norm(0, 5)
@@ -425,21 +425,38 @@ def test_update_equals_batch_on_the_same_grid():
         X=x[:, None], y=y, coef=stats.norm(0, 2.5), intercept=stats.norm(0, 5)
     )
     post = grid(first)
-    with warnings.catch_warnings():  # the first grid may be wide for the updated posterior
-        warnings.simplefilter("ignore", GridWarning)
-        updated = post.update(X=x[100:, None], y=y[100:])
-        batch = grid(full, bounds=post.bounds, points=post.points)
-    assert updated.bounds["intercept"] == post.bounds["intercept"]
+    before = post.mean()
+    updated = post.updated(X=x[100:, None], y=y[100:])
+    batch = grid(full)  # the grid is laid anew for the whole data
+    assert updated.bounds["intercept"] == batch.bounds["intercept"] != post.bounds["intercept"]
     np.testing.assert_allclose(updated.log_density, batch.log_density, rtol=1e-12, atol=1e-9)
     assert updated.log_evidence == pytest.approx(batch.log_evidence, rel=1e-12)
     for name in ("coef", "intercept"):
         np.testing.assert_allclose(updated.mean()[name], batch.mean()[name], rtol=1e-12)
         np.testing.assert_allclose(updated.sd()[name], batch.sd()[name], rtol=1e-12)
-    # and a conjugate family: sequential updates of the sufficient statistics
-    seq = grid(bg.Bernoulli(y=Y01[:20], p=stats.beta(1, 1)))
-    seq = seq.update(y=Y01[20:])
+        np.testing.assert_array_equal(post.mean()[name], before[name])  # unchanged
+    # given points and bounds are kept
+    fixed = grid(first, points=301, bounds={"intercept": (-2.0, 2.0)})
+    again = fixed.updated(X=x[100:, None], y=y[100:])
+    assert again.points == {"coef": (301,), "intercept": 301}
+    assert again.bounds["intercept"] == (-2.0, 2.0)
+
+
+def test_update_in_place_over_chunks_equals_one_batch():
+    chunks = np.array_split(Y01, 4)
+    post = grid(bg.Bernoulli(y=chunks[0], p=stats.beta(1, 1)))
+    for chunk in chunks[1:]:
+        assert post.update(y=chunk) is None
     exact = stats.beta(1 + Y01.sum(), 1 + Y01.size - Y01.sum())
-    assert seq.mean()["p"] == pytest.approx(exact.mean(), rel=1e-6)
+    batch = grid(bg.Bernoulli(y=Y01, p=stats.beta(1, 1)))
+    assert post.mean()["p"] == pytest.approx(exact.mean(), rel=1e-6)
+    assert post.sd()["p"] == pytest.approx(exact.std(), rel=1e-6)
+    assert post.mean()["p"] == pytest.approx(batch.mean()["p"], rel=1e-12)
+    assert post.bounds == batch.bounds
+    # bad data leave the posterior unchanged
+    with pytest.raises((ValueError, TypeError)):
+        post.update(y=[3])
+    assert post.mean()["p"] == pytest.approx(exact.mean(), rel=1e-6)
 
 
 # ------------------------------------------------------------------------- log space
@@ -929,15 +946,11 @@ def test_truncation_advice_names_where_the_box_came_from():
     with pytest.warns(GridWarning, match=r"widen bounds\['mu'\] \(or leave it to the default\)"):
         grid(model, bounds={"mu": (6.0, 8.0)})
     post = grid(model)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        moved = post.update(y=np.full(200, 50.0))  # far outside the first box
-    texts = [str(w.message) for w in caught if issubclass(w.category, GridWarning)]
-    assert any("chosen for the data before update()" in t for t in texts), texts
-    assert moved.truncated["mu"] == (False, True)
-    # the advice works: a grid of the updated model holds its exact posterior
+    moved = post.updated(y=np.full(200, 50.0))  # far outside the first box: laid anew
+    assert moved.truncated["mu"] == (False, False)
     exact = bg.conjugate(moved.model).dist["mu"]
-    assert grid(moved.model).mean()["mu"] == pytest.approx(exact.mean(), rel=1e-9)
+    assert moved.mean()["mu"] == pytest.approx(exact.mean(), rel=1e-9)
+    assert moved.sd()["mu"] == pytest.approx(exact.std(), rel=1e-6)
 
 
 def test_memory_error_states_both_sizes_in_readable_units():

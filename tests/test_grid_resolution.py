@@ -53,3 +53,19 @@ def test_given_points_that_leave_a_steep_flank_coarse_warn():
         post = grid(model(Y), points=801)
     assert post.shape == (801, 801)
     assert post.gap_spacings["sigma2"] < MIN_GAP_SPACINGS
+
+
+def test_update_lays_the_grid_anew_for_the_new_data():
+    # the first box was kept after update(): it warned, but the sd was 12% off
+    more = np.random.default_rng(7).normal(-2.3, 0.3, size=60)
+    post = grid(model(Y))
+    post.update(y=more)
+    mu, s2 = exact_nig(np.concatenate([Y, more]))
+    for name, dist in (("mu", mu), ("sigma2", s2)):
+        assert post.mean()[name] == pytest.approx(dist.mean(), rel=1e-6)
+        assert post.sd()[name] == pytest.approx(dist.std(), rel=1e-5)
+        np.testing.assert_allclose(
+            post.quantile(LEVELS)[name], dist.ppf(LEVELS), atol=1e-5 * dist.std()
+        )
+    again = grid(model(Y)).updated(y=more)
+    assert again.bounds == post.bounds
