@@ -1405,7 +1405,7 @@ class GridPosterior(Posterior):
         maps ``"log_evidence"`` and each simplex element (the implied last component
         included) to it, for the log evidence and for the posterior mean in posterior sds.
         """
-        self.face_error: dict[str, float] = {}
+        self._face_error: dict[str, float] = {}
         if not self._cut_idx.size or not hasattr(self, "_cut_L1"):
             return
         p2 = self._prob.ravel()[self._cut_idx]
@@ -1413,7 +1413,7 @@ class GridPosterior(Posterior):
         with np.errstate(invalid="ignore", over="ignore"):
             ratio = np.where(np.isfinite(L2), np.exp(self._cut_L1 - L2), 1.0)
         diff = p2 * (1.0 - np.where(np.isfinite(ratio), ratio, 1.0))
-        self.face_error["log_evidence"] = abs(float(diff.sum()))
+        self._face_error["log_evidence"] = abs(float(diff.sum()))
         idx = np.unravel_index(self._cut_idx, self.shape)
         lay = self._layout
         for name in sorted(lay.simplex):
@@ -1425,11 +1425,11 @@ class GridPosterior(Posterior):
                 x = self._nodes[j][idx[j]] + self._cut_off[:, j]
                 shifts.append(float(np.sum(diff * (x - self._axis_mean[j]))))
                 sd = float(np.sqrt(self._axis_var[j]))
-                self.face_error[lay.axis_names[j]] = abs(shifts[-1]) / sd if sd > 0 else 0.0
+                self._face_error[lay.axis_names[j]] = abs(shifts[-1]) / sd if sd > 0 else 0.0
             last = f"{name}[{len(axes)}]"
             sd_last = float(np.sqrt(max(self._implied_variance(name), 0.0)))
             err_last = abs(float(np.sum(shifts)))
-            self.face_error[last] = err_last / sd_last if sd_last > 0 else 0.0
+            self._face_error[last] = err_last / sd_last if sd_last > 0 else 0.0
 
     def _simplex_cells(self, L: np.ndarray) -> np.ndarray | None:
         """Cells cut by a simplex face (``sum(p[:-1]) = 1``): exact inside volume and centroid.
@@ -1664,6 +1664,31 @@ class GridPosterior(Posterior):
     def log_density(self) -> np.ndarray:
         return self._L - self._log_z
 
+    # the diagnostics, documented in the class docstring; each a new dict (no aliasing)
+    @property
+    def edge_mass(self) -> dict[str, tuple[float, float]]:
+        return dict(self._edge_mass)
+
+    @property
+    def truncated(self) -> dict[str, tuple[bool, bool]]:
+        return dict(self._truncated)
+
+    @property
+    def sd_spacings(self) -> dict[str, float]:
+        return dict(self._sd_spacings)
+
+    @property
+    def iqr_spacings(self) -> dict[str, float]:
+        return dict(self._iqr_spacings)
+
+    @property
+    def gap_spacings(self) -> dict[str, float]:
+        return dict(self._gap_spacings)
+
+    @property
+    def face_error(self) -> dict[str, float]:
+        return dict(self._face_error)
+
     @property
     def log_evidence(self) -> float:
         """Log marginal likelihood ``log ∫ p(D|θ) p(θ) dθ`` by quadrature over the grid.
@@ -1677,19 +1702,19 @@ class GridPosterior(Posterior):
     # ----------------------------------------------------------------------- diagnostics
     def _diagnose(self, stacklevel: int, warn: bool = True) -> None:
         lay = self._layout
-        self.edge_mass: dict[str, tuple[float, float]] = {}
-        self.truncated: dict[str, tuple[bool, bool]] = {}
-        self.sd_spacings: dict[str, float] = {}
-        self.iqr_spacings: dict[str, float] = {}
-        self.gap_spacings: dict[str, float] = {}
+        self._edge_mass: dict[str, tuple[float, float]] = {}
+        self._truncated: dict[str, tuple[bool, bool]] = {}
+        self._sd_spacings: dict[str, float] = {}
+        self._iqr_spacings: dict[str, float] = {}
+        self._gap_spacings: dict[str, float] = {}
         self._resolution: dict[str, _Resolution] = {}
         for j, name in enumerate(lay.axis_names):
             q = self._axis_q[j]
             low_mass, high_mass = float(q[0]), float(q[-1])
-            self.edge_mass[name] = (low_mass, high_mass)
+            self._edge_mass[name] = (low_mass, high_mass)
             cut_low = low_mass > EDGE_MASS_TOLERANCE and self._lo[j] > lay.support_low[j]
             cut_high = high_mass > EDGE_MASS_TOLERANCE and self._hi[j] < lay.support_high[j]
-            self.truncated[name] = (bool(cut_low), bool(cut_high))
+            self._truncated[name] = (bool(cut_low), bool(cut_high))
             if warn and (cut_low or cut_high):
                 sides = " and ".join(
                     f"{side} bound {val:.6g} ({mass:.2g} of the mass in the outermost cell)"
@@ -1714,9 +1739,9 @@ class GridPosterior(Posterior):
             sd = float(np.sqrt(self._axis_var[j]))
             h = float(self._h[j])
             res = _Resolution.of(self._axis_q[j], float(self._lo[j]), h, sd)
-            self.sd_spacings[name] = sd / h
-            self.iqr_spacings[name] = res.iqr / h
-            self.gap_spacings[name] = res.gap
+            self._sd_spacings[name] = sd / h
+            self._iqr_spacings[name] = res.iqr / h
+            self._gap_spacings[name] = res.gap
             self._resolution[name] = res
             coarse = res.coarse()
             if warn and coarse is not None:
@@ -1749,7 +1774,7 @@ class GridPosterior(Posterior):
                         stacklevel=stacklevel,
                     )
 
-        worst = max(self.face_error.items(), key=lambda kv: kv[1], default=None)
+        worst = max(self._face_error.items(), key=lambda kv: kv[1], default=None)
         if warn and worst is not None and worst[1] > FACE_ERROR_TOLERANCE:
             what, err = worst
             where = "log evidence" if what == "log_evidence" else f"mean of {what}"
@@ -1872,6 +1897,46 @@ class GridPosterior(Posterior):
         m = self._marginal(element)
         return m.centres.copy(), m.density.copy()
 
+    def marginal_pdf(self, element: str, x: Any) -> np.ndarray:
+        """Marginal posterior density of one scalar element at ``x``.
+
+        The grid's marginal reconstructed between the cell centres (as for quantiles: a
+        cubic spline of its log density on a grid 16 times finer, normalised), interpolated
+        linearly at ``x``; zero outside the grid's box.
+
+        Parameters
+        ----------
+        element : str
+            A scalar parameter's name, or an element label as in :meth:`summary` rows
+            (``"coef[1]"``, ``"p[2]"``, the implied last component of a probability vector
+            included).
+        x : array_like
+            Where to evaluate it (any shape; NaN is refused).
+
+        Returns
+        -------
+        numpy.ndarray
+            The density, of shape ``np.shape(x)``.
+
+        Examples
+        --------
+        >>> from scipy import stats
+        >>> import bayesgd as bg
+        >>> post = bg.grid(bg.Binomial(k=3, n=10, p=stats.beta(1, 1)))
+        >>> dens = post.marginal_pdf("p", [0.2, 0.3])   # Beta(4, 8)
+        >>> [round(float(d), 4) for d in dens]
+        [2.2146, 2.9351]
+        """
+        name = self._element_name(element, None)
+        try:
+            at = np.array(x, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"x must be numeric, got {x!r}") from None
+        if np.isnan(at).any():
+            raise ValueError("x must not contain NaN")
+        xf, df, _ = self._marginal(name).fine()
+        return np.interp(at, xf, df, left=0.0, right=0.0)
+
     def _element_name(self, name: Any, index: Any) -> str:
         if not isinstance(name, str):
             raise TypeError(f"name must be a parameter name (str), got {name!r}")
@@ -1963,7 +2028,7 @@ class GridPosterior(Posterior):
             x = self._mode_point()
             theta = self._layout.theta(x[None, :])
             self._cache["mode"] = {n: v[0] for n, v in theta.items()}
-        return dict(self._cache["mode"])
+        return {n: v.copy() for n, v in self._cache["mode"].items()}
 
     def _sample(self, shape, rng):
         size = int(np.prod(shape, dtype=np.int64))
@@ -2444,7 +2509,7 @@ def _widen_truncated(post: GridPosterior, fixed: np.ndarray, lo: np.ndarray, hi:
         if fixed[j]:
             continue
         q, h = post._axis_q[j], post._h[j]
-        for side, cut in enumerate(post.truncated[name]):
+        for side, cut in enumerate(post._truncated[name]):
             if not cut:
                 continue
             outer, inner = (q[0], q[1]) if side == 0 else (q[-1], q[-2])
