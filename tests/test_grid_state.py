@@ -145,3 +145,16 @@ def test_marginal_pdf_refuses_bad_arguments():
         post.marginal_pdf("p", [0.5, np.nan])
     with pytest.raises(TypeError, match="x must be numeric"):
         post.marginal_pdf("p", "half")
+
+
+def test_updates_use_the_arguments_as_given_not_as_later_changed():
+    bounds = {"p": (0.001, 0.999)}
+    points = {"p": 301}
+    post = grid(bg.Binomial(k=3, n=10, p=stats.beta(1, 1)), bounds=bounds, points=points)
+    bounds["p"] = (0.5, 0.6)
+    points["p"] = 5
+    again = post.updated(k=4, n=10)
+    assert again.bounds["p"] == (0.001, 0.999)
+    assert again.points == {"p": 301}
+    exact = stats.beta(1 + 7, 1 + 13)
+    assert again.mean()["p"] == pytest.approx(exact.mean(), rel=1e-6)

@@ -27,11 +27,24 @@ instead (``log(x - a)``, Jacobian included), where a tail spanning decades is a 
 box runs from the ``1e-10`` quantile (or the support end) to the ``1e-10`` quantile, or, for a
 heavy tail, to the ``1e-9`` ... ``1e-7`` quantile that leaves the interquartile range at least
 ``points / 25`` spacings. Should the full grid still find more than ``1e-6`` of the mass in an
-outermost cell at
-such an automatic edge, that side is widened and the grid recomputed (up to four times). A new
-user therefore gets a grid that holds all but a negligible mass and resolves it finely,
-without choosing bounds. Heavy-tailed posteriors (a scale with very little data) remain hard
-for any evenly spaced grid: they get a GridWarning saying so.
+outermost cell at such an automatic edge, that side is widened and the grid recomputed (up to
+four times). Where a steep flank sits beside a heavy tail (a variance near zero with little
+data: the gap between the 5% and 25% quantiles only a cell or two wide while the sd and the
+interquartile range look fine), an axis with automatic ``points`` gets enough more points
+(at most four times the total) and the grid is recomputed once. A new user therefore gets a
+grid that holds all but a negligible mass and resolves it finely, without choosing bounds.
+Heavy-tailed posteriors (a scale with very little data) remain hard for any evenly spaced
+grid: they get a GridWarning saying so.
+
+``GridPosterior.update(**data)`` updates the posterior in place (and returns None);
+``GridPosterior.updated(**data)`` returns a new one. Both lay the grid anew for the new data,
+with the ``points`` and ``bounds`` first given, so they equal a grid of the whole data at once.
+
+The package: :mod:`.layout` (parameters as axes, ``points``/``bounds`` parsing),
+:mod:`.evaluation` (the log density in memory-bounded chunks), :mod:`.box` (the box search),
+:mod:`.quadrature` (weights, power-law edges, simplex cells), :mod:`.table` (the tabulated
+grid), :mod:`.marginals`, :mod:`.mode`, :mod:`.diagnostics` (GridWarnings),
+:mod:`.posterior` (:class:`GridPosterior`) and :mod:`.driver` (:func:`grid`).
 
 Quadrature
 ----------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -114,9 +115,10 @@ def grid(
     ev = _Evaluator(model, layout, max_bytes, per_point)
     lo, hi = find_box(ev, layout, lo, hi, fixed, n)
     table = _settle(ev, lo, hi, n, fixed, ~given, max_bytes)
+    # the arguments, for updates to lay their grids with (copied: the caller's may change)
     request = {
-        "points": dict(points) if isinstance(points, Mapping) else points,
-        "bounds": None if bounds is None else dict(bounds),
+        "points": copy.deepcopy(points),
+        "bounds": copy.deepcopy(bounds),
         "max_bytes": max_bytes,
         "max_dims": max_dims,
     }
