@@ -158,3 +158,10 @@ def test_updates_use_the_arguments_as_given_not_as_later_changed():
     assert again.points == {"p": 301}
     exact = stats.beta(1 + 7, 1 + 13)
     assert again.mean()["p"] == pytest.approx(exact.mean(), rel=1e-6)
+
+
+def test_marginal_pdf_of_the_implied_component_of_two():
+    post = grid(bg.Categorical(y=[0, 1, 1, 1, 0, 1], p=stats.dirichlet([2.0, 1.0])))
+    for k, exact in ((0, stats.beta(4, 5)), (1, stats.beta(5, 4))):
+        at = exact.ppf(np.linspace(0.01, 0.99, 25))
+        np.testing.assert_allclose(post.marginal_pdf(f"p[{k}]", at), exact.pdf(at), rtol=1e-5)
