@@ -208,7 +208,7 @@ class _Table:
         centroid; the cell's ``L`` becomes the log of its mean density and its point the
         centroid of its mass. ``cut_L1`` keeps the one-point value (density at the cell's
         centroid): the two differ by about three times the remaining error (second order),
-        which :meth:`_diagnose` reports.
+        which :meth:`_face_error_estimate` reports.
         """
         h = self.h[axes]
         hs = 0.5 * h
