@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+from grid_truth import exact_hdi, log_multibeta
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy import integrate, optimize, stats
@@ -20,34 +21,13 @@ from scipy.special import betaln, gammaln, logsumexp
 import bayesgd as bg
 from bayesgd.conjugate import conjugate
 from bayesgd.errors import GridWarning
-from bayesgd.grid import FACE_ERROR_TOLERANCE, GridPosterior, grid
+from bayesgd.grid import GridPosterior, grid
 from bayesgd.intervals import hdi_of_grid
 
 pytestmark = pytest.mark.filterwarnings("error::bayesgd.errors.GridWarning")
 
 
 # ------------------------------------------------------------------------------ helpers
-def exact_hdi(dist, prob: float = 0.94) -> tuple[float, float]:
-    """Shortest interval of mass ``prob`` of a unimodal frozen distribution, by minimising
-    ``ppf(a + prob) - ppf(a)`` over the lower tail mass ``a``."""
-    res = optimize.minimize_scalar(
-        lambda a: dist.ppf(a + prob) - dist.ppf(a),
-        bounds=(0.0, 1.0 - prob),
-        method="bounded",
-        options={"xatol": 1e-13},
-    )
-    a = float(res.x)
-    # a mode on the support's edge puts the optimum at a = 0 exactly
-    if dist.ppf(prob) - dist.ppf(0.0) <= dist.ppf(a + prob) - dist.ppf(a):
-        a = 0.0
-    return float(dist.ppf(a)), float(dist.ppf(a + prob))
-
-
-def log_multibeta(alpha) -> float:
-    alpha = np.asarray(alpha, dtype=float)
-    return float(np.sum(gammaln(alpha)) - gammaln(np.sum(alpha)))
-
-
 RNG = np.random.default_rng(20240601)
 Y01 = (RNG.random(40) < 0.35).astype(int)
 K_BIN, N_BIN = np.array([3, 7, 2, 9]), np.array([10, 12, 8, 15])
@@ -324,23 +304,6 @@ def test_dirichlet_three_components_on_a_2d_grid():
     assert np.all(draws >= 0) and np.allclose(draws.sum(axis=1), 1.0)
 
 
-def test_dirichlet_mass_on_a_face_of_the_simplex_converges_at_second_order():
-    # flat prior and no count in the last category: the density does not vanish on p[2] = 0,
-    # where the grid cuts cells; the cut cells are integrated exactly in volume
-    model = bg.Multinomial(x=[[5, 3, 0]], p=stats.dirichlet([1.0, 1.0, 1.0]))
-    a_post = np.array([6.0, 4.0, 1.0])
-    evidence = np.log(56.0) + log_multibeta(a_post) - log_multibeta([1.0, 1.0, 1.0])
-    errors = []
-    for n in (201, 401):
-        post = grid(model, points=n)
-        np.testing.assert_allclose(post.mode()["p"], [0.625, 0.375, 0.0], atol=1e-9)
-        errors.append(abs(post.log_evidence - evidence))
-        mean = a_post / a_post.sum()
-        np.testing.assert_allclose(post.mean()["p"], mean, atol=50.0 / n**2)
-    assert errors[1] < 1e-4
-    assert errors[1] < errors[0] / 3.0  # second order in the spacing
-
-
 # ---------------------------------------------------------------- non-conjugate: logistic
 def _logistic_data(seed=11, n=120):
     r = np.random.default_rng(seed)
@@ -416,7 +379,7 @@ def test_logistic_regression_matches_an_independent_scipy_reference_grid():
     assert integrate.trapezoid(dens, xs) == pytest.approx(1.0, abs=1e-6)
 
 
-def test_update_equals_batch_on_the_same_grid():
+def test_updated_equals_the_batch_grid():
     x, y = _logistic_data(n=160)
     first = bg.LogisticRegression(
         X=x[:100, None], y=y[:100], coef=stats.norm(0, 2.5), intercept=stats.norm(0, 5)
@@ -425,21 +388,38 @@ def test_update_equals_batch_on_the_same_grid():
         X=x[:, None], y=y, coef=stats.norm(0, 2.5), intercept=stats.norm(0, 5)
     )
     post = grid(first)
-    with warnings.catch_warnings():  # the first grid may be wide for the updated posterior
-        warnings.simplefilter("ignore", GridWarning)
-        updated = post.update(X=x[100:, None], y=y[100:])
-        batch = grid(full, bounds=post.bounds, points=post.points)
-    assert updated.bounds["intercept"] == post.bounds["intercept"]
+    before = post.mean()
+    updated = post.updated(X=x[100:, None], y=y[100:])
+    batch = grid(full)  # the grid is laid anew for the whole data
+    assert updated.bounds["intercept"] == batch.bounds["intercept"] != post.bounds["intercept"]
     np.testing.assert_allclose(updated.log_density, batch.log_density, rtol=1e-12, atol=1e-9)
     assert updated.log_evidence == pytest.approx(batch.log_evidence, rel=1e-12)
     for name in ("coef", "intercept"):
         np.testing.assert_allclose(updated.mean()[name], batch.mean()[name], rtol=1e-12)
         np.testing.assert_allclose(updated.sd()[name], batch.sd()[name], rtol=1e-12)
-    # and a conjugate family: sequential updates of the sufficient statistics
-    seq = grid(bg.Bernoulli(y=Y01[:20], p=stats.beta(1, 1)))
-    seq = seq.update(y=Y01[20:])
+        np.testing.assert_array_equal(post.mean()[name], before[name])  # unchanged
+    # given points and bounds are kept
+    fixed = grid(first, points=301, bounds={"intercept": (-2.0, 2.0)})
+    again = fixed.updated(X=x[100:, None], y=y[100:])
+    assert again.points == {"coef": (301,), "intercept": 301}
+    assert again.bounds["intercept"] == (-2.0, 2.0)
+
+
+def test_update_in_place_over_chunks_equals_one_batch():
+    chunks = np.array_split(Y01, 4)
+    post = grid(bg.Bernoulli(y=chunks[0], p=stats.beta(1, 1)))
+    for chunk in chunks[1:]:
+        assert post.update(y=chunk) is None
     exact = stats.beta(1 + Y01.sum(), 1 + Y01.size - Y01.sum())
-    assert seq.mean()["p"] == pytest.approx(exact.mean(), rel=1e-6)
+    batch = grid(bg.Bernoulli(y=Y01, p=stats.beta(1, 1)))
+    assert post.mean()["p"] == pytest.approx(exact.mean(), rel=1e-6)
+    assert post.sd()["p"] == pytest.approx(exact.std(), rel=1e-6)
+    assert post.mean()["p"] == pytest.approx(batch.mean()["p"], rel=1e-12)
+    assert post.bounds == batch.bounds
+    # bad data leave the posterior unchanged
+    with pytest.raises((ValueError, TypeError)):
+        post.update(y=[3])
+    assert post.mean()["p"] == pytest.approx(exact.mean(), rel=1e-6)
 
 
 # ------------------------------------------------------------------------- log space
@@ -872,72 +852,17 @@ def test_heavy_tailed_positive_parameters_are_accurate_or_warn():
     assert low == pytest.approx(e_low, abs=2e-3)
 
 
-# -------------------------------------------------------------- faces of the simplex (4-D)
-def _dirichlet_truth(x, alpha):
-    x, alpha = np.asarray(x, dtype=float), np.asarray(alpha, dtype=float)
-    a_post = alpha + x
-    mean = a_post / a_post.sum()
-    sd = np.sqrt(mean * (1.0 - mean) / (a_post.sum() + 1.0))
-    const = gammaln(x.sum() + 1) - np.sum(gammaln(x + 1))
-    return mean, sd, const + log_multibeta(a_post) - log_multibeta(alpha)
-
-
-@pytest.mark.parametrize(
-    ("x", "tol_mean", "tol_evidence"),
-    [
-        ([3, 4, 0], 2e-6, 5e-6),
-        ([2, 8, 1, 0], 1e-4, 3e-4),
-        ([2, 3, 1, 0], 5e-5, 1e-4),
-        ([1, 1, 1, 1], 5e-5, 1e-4),
-    ],
-)
-def test_cells_along_the_simplex_face_get_end_corrections(x, tol_mean, tol_evidence):
-    # the midpoint rule over the cells wholly inside errs at second order at the staircase
-    # along the face sum(p[:-1]) = 1 unless their runs get end corrections there too (the
-    # uncorrected grid was off by 1.5e-4, 2.9e-3, 1.3e-3 and 7.3e-4 in the log evidence,
-    # 3.3e-5, 4e-4, 2.8e-4 and 1.7e-4 in the mean)
-    alpha = np.ones(len(x))
-    post = grid(bg.Multinomial(x=x, p=stats.dirichlet(alpha)))
-    mean, _, evidence = _dirichlet_truth(x, alpha)
-    np.testing.assert_allclose(post.mean()["p"], mean, atol=tol_mean)
-    assert post.log_evidence == pytest.approx(evidence, abs=tol_evidence)
-    assert post.face_error["log_evidence"] < 1e-3
-
-
-@pytest.mark.parametrize("x", [[3, 5, 2, 7, 1], [1, 1, 1, 1, 1]])
-def test_four_dim_simplex_grid_reports_its_face_error(x):
-    # posterior mass near the face p[4] = 0 is resolved only by cells 4 spacings wide across
-    # it: the default 41^4 grid errs by more than 1e-3 in the log evidence there; it must say
-    # so (GridWarning) with an estimate of the right size, not stay silent
-    alpha = np.ones(5)
-    model = bg.Multinomial(x=x, p=stats.dirichlet(alpha))
-    with pytest.warns(GridWarning, match="face of the simplex"):
-        post = grid(model)
-    mean, sd, evidence = _dirichlet_truth(x, alpha)
-    err_evidence = abs(post.log_evidence - evidence)
-    err_mean = np.abs(np.asarray(post.mean()["p"]) - mean) / sd
-    assert err_evidence > 1e-3  # the case is genuinely hard for this grid
-    est = post.face_error
-    assert err_evidence / 3.0 < est["log_evidence"] < 3.0 * err_evidence
-    assert est["p[4]"] > err_mean[4] / 3.0
-    assert max(est.values()) > FACE_ERROR_TOLERANCE
-
-
 def test_truncation_advice_names_where_the_box_came_from():
     rng = np.random.default_rng(3)
     model = bg.Normal(y=rng.normal(5.0, 1.0, 20), mu=stats.norm(0, 100), sigma=1.0)
     with pytest.warns(GridWarning, match=r"widen bounds\['mu'\] \(or leave it to the default\)"):
         grid(model, bounds={"mu": (6.0, 8.0)})
     post = grid(model)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        moved = post.update(y=np.full(200, 50.0))  # far outside the first box
-    texts = [str(w.message) for w in caught if issubclass(w.category, GridWarning)]
-    assert any("chosen for the data before update()" in t for t in texts), texts
-    assert moved.truncated["mu"] == (False, True)
-    # the advice works: a grid of the updated model holds its exact posterior
+    moved = post.updated(y=np.full(200, 50.0))  # far outside the first box: laid anew
+    assert moved.truncated["mu"] == (False, False)
     exact = bg.conjugate(moved.model).dist["mu"]
-    assert grid(moved.model).mean()["mu"] == pytest.approx(exact.mean(), rel=1e-9)
+    assert moved.mean()["mu"] == pytest.approx(exact.mean(), rel=1e-9)
+    assert moved.sd()["mu"] == pytest.approx(exact.std(), rel=1e-6)
 
 
 def test_memory_error_states_both_sizes_in_readable_units():
@@ -970,51 +895,3 @@ def test_default_2d_grid_resolves_a_heavy_tailed_few_data_posterior():
     dens = np.exp(log_marg - log_marg.max())
     low, high = hdi_of_grid(s, dens, 0.94)
     assert post.hdi()["sigma"] == pytest.approx((low, high), abs=2e-3)
-
-
-def test_integer_edge_exponent_is_not_taken_for_a_power_law_at_fine_resolution():
-    """Dirichlet(2, 2, 2, 2) vanishes linearly at p[i] = 0; the fitted exponent is 1 + O(h)
-    (1.001 at 111 points), which once passed for a power law and put the log evidence 3e-4
-    off at 111+ points while 101 points were 20 times closer. Errors must fall with n."""
-    x, alpha = [1, 1, 1, 1], np.ones(4)
-    mean, _, evidence = _dirichlet_truth(x, alpha)
-    errors = []
-    for n in (101, 121, 161):
-        post = grid(bg.Multinomial(x=x, p=stats.dirichlet(alpha)), points=n)
-        errors.append(abs(post.log_evidence - evidence))
-        np.testing.assert_allclose(post.mean()["p"], mean, atol=1e-5)
-    assert errors[0] > errors[1] > errors[2]
-    assert errors[1] < 3e-5
-
-
-@pytest.mark.parametrize("K", [4, 5])
-@pytest.mark.parametrize("points", [None, 41])
-def test_mode_where_two_or_more_faces_of_the_simplex_meet(K, points):
-    """Two categories never seen under a flat prior: the mode (0.75, 0.25, 0, ...) lies where
-    the faces p[2] = 0 and p[-1] = 0 meet; the refinement must reach it, not stop half a
-    spacing away along the edge."""
-    model = bg.Categorical(y=[0, 0, 0, 1], p=stats.dirichlet(np.ones(K)))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", GridWarning)  # coarse at p = 0 by design
-        post = grid(model, **({} if points is None else {"points": points}))
-    expected = np.zeros(K)
-    expected[:2] = [0.75, 0.25]
-    np.testing.assert_allclose(post.mode()["p"], expected, atol=1e-9)
-    np.testing.assert_allclose(bg.conjugate(model).mode()["p"], expected, atol=1e-12)
-
-
-@pytest.mark.parametrize("x", [[81, 81, 86], [82, 82, 87], [5, 40, 12]])
-def test_implied_last_component_has_no_aliasing_sawtooth(x):
-    """The last component's marginal is binned from 1 - sum; bins of a width other than the
-    lattice step of those values gave a +-20% sawtooth in its density and HDI errors of
-    1-2 spacings. Against its exact Beta marginal:"""
-    model = bg.Multinomial(x=[x], p=stats.dirichlet([1.0, 1.0, 1.0]))
-    post = grid(model)
-    a = np.asarray(x) + 1.0
-    exact = stats.beta(a[2], a.sum() - a[2])
-    xs, dens = post.marginal("p", 2)
-    near = np.abs(xs - exact.mean()) < 2 * exact.std()
-    np.testing.assert_allclose(dens[near], exact.pdf(xs[near]), rtol=2e-3)
-    low, high = post.hdi(0.94)["p"]
-    assert (low[2], high[2]) == pytest.approx(exact_hdi(exact), abs=1e-5)
-    assert post.quantile(0.3)["p"][2] == pytest.approx(exact.ppf(0.3), abs=1e-5)
