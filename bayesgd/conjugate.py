@@ -54,6 +54,8 @@ from scipy.special import betaln, gammaln, xlogy
 
 from .errors import NotConjugateError
 from .models.base import Model
+from .numerics.special import beta_mean_sd, log_gamma_ratio
+from .numerics.special import betaln as betaln_wide
 from .posterior import Posterior
 from .priors import DirichletPrior, MvNIGPrior, MvNormalPrior, NIGPrior, UnivariatePrior
 
@@ -224,6 +226,82 @@ def _reduce(x: Any, group_shape: tuple[int, ...], shape: tuple[int, ...]) -> np.
     if axes:
         x = x.sum(axis=axes, keepdims=True)
     return np.asarray(x, dtype=float)
+
+
+def _expand(x: np.ndarray, group_shape: tuple[int, ...], shape: tuple[int, ...]) -> np.ndarray:
+    """A per-parameter array (``shape``) aligned against the group axes it was reduced over."""
+    x = np.asarray(x, dtype=float)
+    return x.reshape((1,) * (len(group_shape) - len(shape)) + x.shape)
+
+
+def _reduce_log(x: Any, group_shape: tuple[int, ...], shape: tuple[int, ...]) -> np.ndarray:
+    """``log`` of :func:`_reduce` of ``exp(x)``: a log-sum-exp over the shared group axes."""
+    from scipy.special import logsumexp
+
+    x = np.broadcast_to(np.asarray(x, dtype=float), group_shape)
+    extra = x.ndim - len(shape)
+    with np.errstate(divide="ignore"):
+        if extra:
+            x = logsumexp(x, axis=tuple(range(extra)))
+        axes = tuple(
+            i for i, (s, g) in enumerate(zip(shape, x.shape, strict=True)) if s == 1 and g != 1
+        )
+        if axes:
+            x = logsumexp(x, axis=axes, keepdims=True)
+    return np.asarray(x, dtype=float)
+
+
+def _beta_log_evidence(a0, b0, s, f, const, uniform=None):
+    """``const + log B(a0 + s, b0 + f) - log B(a0, b0)`` in the arrangement that cancels least.
+
+    With ``s`` successes and ``f`` failures (passed apart: ``a0 + s`` may round to ``a0``), the
+    difference of log-beta functions is a sum of :func:`log_gamma_ratio` terms, either around
+    the prior (moderate when the prior's counts dominate) or, given ``uniform`` (the log
+    evidence under a uniform prior, ``-sum log(n_i + 1)`` for a Binomial), around the data.
+    The arrangement whose terms are smallest is used; if even it cannot give the answer to
+    1e-6 (relative, or absolute near 0) an :class:`OverflowError` names the counts.
+    """
+    with np.errstate(all="ignore"):  # non-finite candidates are discarded below
+        return _beta_log_evidence_in_range(a0, b0, s, f, const, uniform)
+
+
+def _beta_log_evidence_in_range(a0, b0, s, f, const, uniform):
+    ab0 = a0 + b0
+    terms = [const, log_gamma_ratio(a0, s), log_gamma_ratio(b0, f), -log_gamma_ratio(ab0, s + f)]
+    values, sizes = [sum(terms)], [sum(np.abs(t) for t in terms)]
+    if uniform is not None:
+        lb_data = betaln_wide(s + 1.0, f + 1.0)
+        # log B(s + 1, f + 1) - sum_i log B(k_i + 1, f_i + 1) is 0 for one observation,
+        # which is when sum_i log(n_i + 1) is log(sum_i n_i + 1) (another n_i >= 1 adds at
+        # least log 2); otherwise it is read off const, with const's rounding error.
+        single = uniform == -np.log1p(s + f)
+        cross = np.where(single, 0.0, lb_data - (uniform - const))
+        terms = [
+            uniform,
+            cross,
+            log_gamma_ratio(s + 1.0, a0 - 1.0),
+            log_gamma_ratio(f + 1.0, b0 - 1.0),
+            -log_gamma_ratio(s + f + 2.0, ab0 - 2.0),
+            -betaln_wide(a0, b0),
+        ]
+        values.append(sum(terms))
+        cross_size = np.where(single, 0.0, np.abs(lb_data) + np.abs(const))
+        sizes.append(np.abs(uniform) + cross_size + sum(np.abs(t) for t in terms[2:]))
+    sizes_arr = np.where(np.isfinite(values), sizes, np.inf)
+    best = np.argmin(sizes_arr, axis=0)
+    value = np.choose(best, values)
+    error = 8 * np.finfo(float).eps * np.choose(best, sizes_arr)
+    bad = ~(error <= 1e-6 * np.maximum(1.0, np.abs(value)))
+    if np.any(bad):
+        first = {
+            k: np.asarray(v)[bad].ravel()[:3] for k, v in zip("sfab", (s, f, a0, b0), strict=True)
+        }
+        raise OverflowError(
+            "log_evidence: the counts are too large for float64 to give log p(D) accurately "
+            f"(successes {first['s']}, failures {first['f']}, prior a {first['a']}, "
+            f"b {first['b']})"
+        )
+    return value
 
 
 def _outside_stacklevel() -> int:
@@ -429,7 +507,13 @@ class ConjugatePosterior(Posterior):
         prior predictive. For a batched prior it is the sum over groups; see
         :attr:`group_log_evidence` for each group's own.
         """
-        return float(np.sum(self._group_log_evidence))
+        value = float(np.sum(self._group_log_evidence))
+        if not np.isfinite(value):
+            raise OverflowError(
+                f"log_evidence of the {self.pair} posterior is {value}: log p(D) is beyond the "
+                f"float range for these data and hyperparameters (prior {self.prior_hyper})"
+            )
+        return value
 
     @property
     def group_log_evidence(self) -> Any:
@@ -487,8 +571,9 @@ class _BetaPosterior(ConjugatePosterior):
         st = model.stats
         self._shape, self._group = shape, group
         self._a0, self._b0 = a0, b0
-        self._a = a0 + _reduce(st["successes"], group, shape)
-        self._b = b0 + _reduce(st["failures"], group, shape)
+        self._s = _reduce(st["successes"], group, shape)
+        self._f = _reduce(st["failures"], group, shape)
+        self._a, self._b = a0 + self._s, b0 + self._f
 
     @cached_property
     def prior_hyper(self) -> dict[str, Any]:
@@ -507,15 +592,16 @@ class _BetaPosterior(ConjugatePosterior):
         return dict(self.dist)
 
     @cached_property
+    def _mean_sd(self) -> tuple[np.ndarray, np.ndarray]:
+        return beta_mean_sd(self._a, self._b)
+
+    @cached_property
     def _means(self) -> dict[str, np.ndarray]:
-        a, b = self._a, self._b
-        return {"p": a / (a + b)}
+        return {"p": self._mean_sd[0]}
 
     @cached_property
     def _sds(self) -> dict[str, np.ndarray]:
-        a, b = self._a, self._b
-        total = a + b
-        return {"p": np.sqrt(a * b / (total * total * (total + 1.0)))}
+        return {"p": self._mean_sd[1]}
 
     @cached_property
     def _modes(self) -> dict[str, np.ndarray]:
@@ -523,8 +609,10 @@ class _BetaPosterior(ConjugatePosterior):
 
     @cached_property
     def _group_log_evidence(self) -> np.ndarray:
-        const = _reduce(self.model.stats["const"], self._group, self._shape)
-        return const + betaln(self._a, self._b) - betaln(self._a0, self._b0)
+        st, group, shape = self.model.stats, self._group, self._shape
+        const = _reduce(st["const"], group, shape)
+        uniform = _reduce(st["log_uniform"], group, shape) if "log_uniform" in st else None
+        return _beta_log_evidence(self._a0, self._b0, self._s, self._f, const, uniform)
 
     def _sample(self, shape, rng):
         a, b = self._a, self._b
@@ -680,6 +768,13 @@ def _normal_variance(model: Model) -> np.ndarray:
     return np.asarray(model.fixed["sigma2"], dtype=float)
 
 
+def _normal_log_variance(model: Model) -> np.ndarray:
+    """``log sigma^2`` of the fixed noise, from ``sigma`` without squaring it."""
+    if "sigma" in model.fixed:
+        return 2.0 * np.log(np.asarray(model.fixed["sigma"], dtype=float))
+    return np.log(np.asarray(model.fixed["sigma2"], dtype=float))
+
+
 class _NormalMeanPosterior(ConjugatePosterior):
     """``mu ~ N(m0, s0^2)``, ``y ~ N(mu, sigma^2)`` with sigma known (per group if an array)."""
 
@@ -689,26 +784,25 @@ class _NormalMeanPosterior(ConjugatePosterior):
         shape, group = model.parameters["mu"].shape, model.group_shape
         m0 = np.broadcast_to(m0, shape).astype(float)
         s0 = np.broadcast_to(s0, shape).astype(float)
-        s2 = np.broadcast_to(_normal_variance(model), group)
+        log_s2 = np.broadcast_to(_normal_log_variance(model), group)
         n, mean, m2 = model.stats["n"], model.stats["mean"], model.stats["m2"]
-        w = n / s2  # likelihood precision of each group's mean
-        prec_lik = _reduce(w, group, shape)
-        has = prec_lik > 0
-        safe = np.where(has, prec_lik, 1.0)
-        ybar = _reduce(w * mean, group, shape) / safe  # precision-weighted data mean
-        # log likelihood = const_lik - prec_lik (mu - ybar)^2 / 2, computed without cancellation
-        const_lik = _reduce(
-            -0.5 * n * (_LOG_2PI + np.log(s2)) - m2 / (2 * s2) - 0.5 * w * (mean - ybar) ** 2,
-            group,
-            shape,
-        )
-        prec0 = 1.0 / (s0 * s0)
-        prec = prec0 + prec_lik
-        loc = m0 + prec_lik * (ybar - m0) / prec
-        scale = 1.0 / np.sqrt(prec)
-        self._m0, self._s0, self._ybar, self._safe, self._has = m0, s0, ybar, safe, has
-        self._const_lik = const_lik
-        self._loc, self._scale, self._s2 = loc, scale, s2
+        # Precisions in log space: sigma = 1e-200 or 1e200 has a finite log precision though
+        # 1 / sigma^2 is not. Every average below is convex (weights sum to 1): no overflow.
+        with np.errstate(divide="ignore"):
+            log_w = np.log(n) - log_s2  # log likelihood precision of each group's mean
+        log_prec_lik = _reduce_log(log_w, group, shape)
+        has = np.isfinite(log_prec_lik)
+        safe = np.where(has, log_prec_lik, 0.0)
+        ybar = _reduce(np.exp(log_w - _expand(safe, group, shape)) * mean, group, shape)
+        log_prec0 = -2.0 * np.log(s0)
+        log_prec = np.logaddexp(log_prec0, log_prec_lik)
+        w_data = np.exp(log_prec_lik - log_prec)
+        loc = np.exp(log_prec0 - log_prec) * m0 + w_data * ybar
+        scale = np.exp(-0.5 * log_prec)
+        self._m0, self._s0, self._ybar, self._log_prec_lik, self._has = m0, s0, ybar, safe, has
+        self._stats_n, self._stats_mean, self._m2 = n, mean, m2
+        self._log_s2 = log_s2
+        self._loc, self._scale = loc, scale
 
     @cached_property
     def prior_hyper(self) -> dict[str, Any]:
@@ -740,12 +834,23 @@ class _NormalMeanPosterior(ConjugatePosterior):
 
     @cached_property
     def _group_log_evidence(self) -> np.ndarray:
-        s0, m0, ybar, safe = self._s0, self._m0, self._ybar, self._safe
-        marg_var = s0 * s0 + 1.0 / safe
-        integral = 0.5 * np.log(2 * np.pi / safe) - 0.5 * (
-            _LOG_2PI + np.log(marg_var) + (ybar - m0) ** 2 / marg_var
-        )
-        return self._const_lik + np.where(self._has, integral, 0.0)
+        s0, m0, ybar, log_pl = self._s0, self._m0, self._ybar, self._log_prec_lik
+        group, shape = self.model.group_shape, self._loc.shape
+        n, m2, log_s2 = self._stats_n, self._m2, self._log_s2
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            inv_s = np.exp(-0.5 * log_s2)
+            dev = (self._stats_mean - _expand(ybar, group, shape)) * inv_s
+            # log likelihood = const_lik - prec_lik (mu - ybar)^2 / 2, without cancellation
+            const_lik = _reduce(
+                -0.5 * n * (_LOG_2PI + log_s2) - 0.5 * (m2 * inv_s * inv_s + n * dev * dev),
+                group,
+                shape,
+            )
+            # log of s0^2 + 1 / prec_lik, and the standardised distance of ybar from m0
+            log_marg = np.logaddexp(2.0 * np.log(s0), -log_pl)
+            z = (ybar - m0) * np.exp(-0.5 * log_marg)
+            integral = -0.5 * log_pl - 0.5 * (log_marg + z * z)
+        return const_lik + np.where(self._has, integral, 0.0)
 
     def _sample(self, shape, rng):
         loc, scale = self._loc, self._scale
@@ -763,7 +868,8 @@ class _NormalMeanPosterior(ConjugatePosterior):
         1.2247
         """
         _check_kwargs(new, (), "a Normal (known sigma) posterior predictive")
-        return stats.norm(self._loc, np.sqrt(self._scale**2 + self._s2))
+        group_sd = np.exp(0.5 * self._log_s2)
+        return stats.norm(self._loc, np.hypot(self._scale, group_sd))
 
 
 class _NormalVariancePosterior(ConjugatePosterior):
@@ -989,8 +1095,14 @@ class _DirichletPosterior(ConjugatePosterior):
         self.pair = f"dirichlet-{model.likelihood}"
         counts = np.asarray(model.stats["counts"], dtype=float)
         self._alpha0 = np.array(alpha0, dtype=float)
-        self._alpha = self._alpha0 + counts
-        self._total = self._alpha.sum()
+        with np.errstate(over="ignore"):  # checked below; a total past 1e308 is handled
+            self._alpha = self._alpha0 + counts
+            self._total = self._alpha.sum()
+        if not np.all(np.isfinite(self._alpha)):
+            raise OverflowError(
+                f"the Dirichlet posterior's alpha (prior alpha {self._alpha0} plus the counts) "
+                "exceeds the float range"
+            )
 
     @cached_property
     def prior_hyper(self) -> dict[str, Any]:
@@ -1009,13 +1121,29 @@ class _DirichletPosterior(ConjugatePosterior):
         return {"p": stats.beta(self._alpha, self._total - self._alpha)}
 
     @cached_property
+    def _mean_sd(self) -> tuple[np.ndarray, np.ndarray]:
+        # Marginal i is Beta(alpha_i, sum - alpha_i); scaled by max(alpha) so that a sum past
+        # the float range (dirichlet([1e308, 1e308])) still gives mean 0.5 and a finite sd.
+        alpha = self._alpha
+        big = alpha.max()
+        scaled = alpha / big
+        total = scaled.sum()
+        mean = scaled / total
+        with np.errstate(under="ignore"):
+            sd = (
+                np.sqrt(mean * ((total - scaled) / total))
+                / np.sqrt(big)
+                / np.sqrt(total + 1 / big)
+            )
+        return mean, sd
+
+    @cached_property
     def _means(self) -> dict[str, np.ndarray]:
-        return {"p": self._alpha / self._total}
+        return {"p": self._mean_sd[0]}
 
     @cached_property
     def _sds(self) -> dict[str, np.ndarray]:
-        alpha, total = self._alpha, self._total
-        return {"p": np.sqrt(alpha * (total - alpha) / (total * total * (total + 1)))}
+        return {"p": self._mean_sd[1]}
 
     @cached_property
     def _modes(self) -> dict[str, np.ndarray]:

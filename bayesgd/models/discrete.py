@@ -162,7 +162,10 @@ class Binomial(_SuccessFailure):
         s = self._sum(k)
         trials = self._sum(n)
         const = self._sum(_log_binomial_coefficient(n, k))
-        return {"successes": s, "failures": trials - s, "const": const}
+        # log p(k | n) under a uniform p, -log(n + 1) per observation: lets the log evidence
+        # avoid the cancellation of log C(n, k) against log B(k + 1, n - k + 1) at huge n.
+        uniform = -self._sum(np.log1p(n.astype(float)))  # float64: uint8 would give float16
+        return {"successes": s, "failures": trials - s, "const": const, "log_uniform": uniform}
 
 
 def _log_binomial_coefficient(n: Any, k: Any) -> Any:
@@ -179,7 +182,16 @@ def _log_binomial_coefficient(n: Any, k: Any) -> Any:
             table = gammaln(np.arange(n_max + 1, dtype=float) + 1.0)
             ni, ki = n.astype(np.intp), k.astype(np.intp)
             return table[ni] - table[ki] - table[ni - ki]
-    return gammaln(n + 1.0) - gammaln(k + 1.0) - gammaln(n - k + 1.0)
+    with np.errstate(invalid="ignore"):  # inf - inf at n near 1e308: redone below
+        out = gammaln(n + 1.0) - gammaln(k + 1.0) - gammaln(n - k + 1.0)
+    if _is_lazy(out) or np.all(np.isfinite(out)):
+        return out
+    # n near the top of the float range: log C(n, k) = -log(n + 1) - log B(k + 1, n - k + 1)
+    from ..numerics.special import betaln
+
+    n, k = np.broadcast_arrays(np.asarray(n, dtype=float), np.asarray(k, dtype=float))
+    stable = -np.log1p(n) - betaln(k + 1.0, (n - k) + 1.0)
+    return np.where(np.isfinite(out), out, stable)
 
 
 class Geometric(_SuccessFailure):
