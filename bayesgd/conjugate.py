@@ -321,6 +321,15 @@ def _out(x: Any) -> Any:
     return float(arr) if arr.ndim == 0 else arr
 
 
+def _model_with(model: Model, data: Mapping[str, Any]) -> Model:
+    """A new model that has also seen ``data``; ``model`` itself is left unchanged."""
+    # Transition: models gain ``updated`` (copy) while ``update`` becomes in place; until
+    # then ``update`` is the copying form. After the merge this is ``model.updated(**data)``.
+    if hasattr(type(model), "updated"):
+        return model.updated(**data)
+    return model.update(**data)
+
+
 def _check_kwargs(new: Mapping[str, Any], allowed: tuple[str, ...], what: str) -> None:
     unknown = [k for k in new if k not in allowed]
     if unknown:
@@ -456,8 +465,8 @@ class ConjugatePosterior(Posterior):
     # ``_group_log_evidence`` and, where there is one, ``joint``) as ``cached_property``: each
     # is computed on first use only, so ``conjugate(model).mean()`` of a million groups costs
     # the update and the mean, not frozen distributions, log-beta functions and copies.
-    hyper: dict[str, Any]
-    prior_hyper: dict[str, Any]
+    _hyper: dict[str, Any]
+    _prior_hyper: dict[str, Any]
     dist: dict[str, Any]
     _marginals: dict[str, Any]
     _means: dict[str, np.ndarray]
@@ -466,11 +475,13 @@ class ConjugatePosterior(Posterior):
     _group_log_evidence: np.ndarray
 
     # ---------------------------------------------------------------- hooks
+    # Every hook returns a fresh array: a caller writing to what it got cannot reach the
+    # cached state (issue 13 item 3).
     def _mean(self, name: str) -> np.ndarray:
-        return self._undefined(self._means[name], name, "mean")
+        return np.array(self._undefined(self._means[name], name, "mean"), dtype=float)
 
     def _sd(self, name: str) -> np.ndarray:
-        return self._undefined(self._sds[name], name, "sd")
+        return np.array(self._undefined(self._sds[name], name, "sd"), dtype=float)
 
     @staticmethod
     def _undefined(value: np.ndarray, name: str, what: str) -> np.ndarray:
@@ -484,13 +495,13 @@ class ConjugatePosterior(Posterior):
         return value
 
     def _mode(self) -> dict[str, np.ndarray]:
-        return dict(self._modes)
+        return {k: np.array(v, dtype=float) for k, v in self._modes.items()}
 
     def _quantile(self, name: str, q: np.ndarray) -> np.ndarray:
         shape = self.model.parameters[name].shape
         levels = q.reshape(q.shape + (1,) * len(shape))
         out = self._marginals[name].ppf(levels)
-        return np.broadcast_to(out, q.shape + shape)
+        return np.array(np.broadcast_to(out, q.shape + shape), dtype=float)
 
     def _hdi(self, name: str, prob: float) -> tuple[np.ndarray, np.ndarray]:
         from .intervals import hdi_of_dist
@@ -498,6 +509,16 @@ class ConjugatePosterior(Posterior):
         return hdi_of_dist(self._marginals[name], prob)
 
     # ------------------------------------------------------------ interface
+    @property
+    def hyper(self) -> dict[str, Any]:
+        """The posterior's hyperparameters (a fresh copy on every access)."""
+        return {k: _out(v) for k, v in self._hyper.items()}
+
+    @property
+    def prior_hyper(self) -> dict[str, Any]:
+        """The prior's hyperparameters, spelled as :attr:`hyper` (a fresh copy)."""
+        return {k: _out(v) for k, v in self._prior_hyper.items()}
+
     @property
     def log_evidence(self) -> float:
         """Log marginal likelihood ``log p(D) = log ∫ p(D|θ) p(θ) dθ`` of all data seen.
@@ -524,8 +545,8 @@ class ConjugatePosterior(Posterior):
         """Posterior predictive of one new observation, as a scipy.stats frozen distribution."""
         raise NotImplementedError
 
-    def update(self, **data: Any) -> ConjugatePosterior:
-        """The posterior after also seeing ``data``: ``conjugate(model.update(**data))``.
+    def updated(self, **data: Any) -> ConjugatePosterior:
+        """A new posterior that has also seen ``data``; this one is left unchanged.
 
         Sufficient statistics are merged, so any sequence of updates equals one batch.
 
@@ -533,11 +554,32 @@ class ConjugatePosterior(Posterior):
         --------
         >>> from scipy import stats
         >>> import bayesgd as bg
-        >>> post = conjugate(bg.Bernoulli(y=[1, 0], p=stats.beta(1, 1))).update(y=[1, 1])
+        >>> post = conjugate(bg.Bernoulli(y=[1, 0], p=stats.beta(1, 1)))
+        >>> post.updated(y=[1, 1]).hyper, post.hyper
+        ({'a': 4.0, 'b': 2.0}, {'a': 2.0, 'b': 2.0})
+        """
+        return conjugate(_model_with(self.model, data))
+
+    def update(self, **data: Any) -> None:
+        """Also see ``data``, in place (like ``dict.update``); returns ``None``.
+
+        Bad data raise before anything changes. ``post.model`` becomes a new model holding
+        all data seen; the model the posterior was built from is not changed.
+
+        Examples
+        --------
+        >>> from scipy import stats
+        >>> import bayesgd as bg
+        >>> post = conjugate(bg.Bernoulli(y=[1, 0], p=stats.beta(1, 1)))
+        >>> for chunk in ([1], [1]):
+        ...     post.update(y=chunk)
         >>> post.hyper
         {'a': 4.0, 'b': 2.0}
         """
-        return conjugate(self.model.update(**data))
+        new = self.updated(**data)
+        self.__class__ = type(new)
+        self.__dict__.clear()
+        self.__dict__.update(new.__dict__)
 
     def __repr__(self) -> str:
         hyper = {
@@ -576,11 +618,11 @@ class _BetaPosterior(ConjugatePosterior):
         self._a, self._b = a0 + self._s, b0 + self._f
 
     @cached_property
-    def prior_hyper(self) -> dict[str, Any]:
+    def _prior_hyper(self) -> dict[str, Any]:
         return {"a": _out(self._a0), "b": _out(self._b0)}
 
     @cached_property
-    def hyper(self) -> dict[str, Any]:
+    def _hyper(self) -> dict[str, Any]:
         return {"a": _out(self._a), "b": _out(self._b)}
 
     @cached_property
@@ -695,11 +737,11 @@ class _GammaPosterior(ConjugatePosterior):
         self._shape, self._group = shape, group
 
     @cached_property
-    def prior_hyper(self) -> dict[str, Any]:
+    def _prior_hyper(self) -> dict[str, Any]:
         return {"a": _out(self._a0), "b": _out(self._rate0)}
 
     @cached_property
-    def hyper(self) -> dict[str, Any]:
+    def _hyper(self) -> dict[str, Any]:
         return {"a": _out(self._a), "b": _out(self._rate)}
 
     @cached_property
@@ -805,11 +847,11 @@ class _NormalMeanPosterior(ConjugatePosterior):
         self._loc, self._scale = loc, scale
 
     @cached_property
-    def prior_hyper(self) -> dict[str, Any]:
+    def _prior_hyper(self) -> dict[str, Any]:
         return {"loc": _out(self._m0), "scale": _out(self._s0)}
 
     @cached_property
-    def hyper(self) -> dict[str, Any]:
+    def _hyper(self) -> dict[str, Any]:
         return {"loc": _out(self._loc), "scale": _out(self._scale)}
 
     @cached_property
@@ -891,11 +933,11 @@ class _NormalVariancePosterior(ConjugatePosterior):
         self._a, self._b, self._mu = a, b, mu
 
     @cached_property
-    def prior_hyper(self) -> dict[str, Any]:
+    def _prior_hyper(self) -> dict[str, Any]:
         return {"a": _out(self._a0), "b": _out(self._b0)}
 
     @cached_property
-    def hyper(self) -> dict[str, Any]:
+    def _hyper(self) -> dict[str, Any]:
         return {"a": _out(self._a), "b": _out(self._b)}
 
     @cached_property
@@ -977,7 +1019,7 @@ class _NIGPosterior(ConjugatePosterior):
         self._names = (mu_name, s2_name)
 
     @cached_property
-    def prior_hyper(self) -> dict[str, Any]:
+    def _prior_hyper(self) -> dict[str, Any]:
         return {
             "mu": _out(self._mu0),
             "lmbda": _out(self._lam0),
@@ -986,7 +1028,7 @@ class _NIGPosterior(ConjugatePosterior):
         }
 
     @cached_property
-    def hyper(self) -> dict[str, Any]:
+    def _hyper(self) -> dict[str, Any]:
         return {
             "mu": _out(self._mu),
             "lmbda": _out(self._lam),
@@ -1105,11 +1147,11 @@ class _DirichletPosterior(ConjugatePosterior):
             )
 
     @cached_property
-    def prior_hyper(self) -> dict[str, Any]:
+    def _prior_hyper(self) -> dict[str, Any]:
         return {"alpha": self._alpha0.copy()}
 
     @cached_property
-    def hyper(self) -> dict[str, Any]:
+    def _hyper(self) -> dict[str, Any]:
         return {"alpha": self._alpha.copy()}
 
     @cached_property
@@ -1240,12 +1282,12 @@ class _RegressionNIGPosterior(ConjugatePosterior):
         self._chol_V = np.linalg.cholesky(V)
 
     @cached_property
-    def prior_hyper(self) -> dict[str, Any]:
+    def _prior_hyper(self) -> dict[str, Any]:
         nig = self._nig
         return {"mean": nig.mean_.copy(), "cov": nig.cov.copy(), "a": nig.a, "b": nig.b}
 
     @cached_property
-    def hyper(self) -> dict[str, Any]:
+    def _hyper(self) -> dict[str, Any]:
         return {"mean": self._m, "cov": self._V, "a": self._a, "b": self._b}
 
     @cached_property
@@ -1368,11 +1410,11 @@ class _RegressionGaussianPosterior(ConjugatePosterior):
         self._chol_P, self._Al, self._b_ols, self._n = chol, Al, b_ols, n
 
     @cached_property
-    def prior_hyper(self) -> dict[str, Any]:
+    def _prior_hyper(self) -> dict[str, Any]:
         return {"mean": self._m0.copy(), "cov": np.linalg.inv(self._P0)}
 
     @cached_property
-    def hyper(self) -> dict[str, Any]:
+    def _hyper(self) -> dict[str, Any]:
         return {"mean": self._m, "cov": self._cov}
 
     @cached_property

@@ -34,9 +34,10 @@ def test_normal_mean_of_data_near_the_float_maximum():
 
 
 def test_normal_mean_merge_of_opposite_extremes():
-    m = bg.Normal(y=[1e308], sigma=1e308, mu=stats.norm(0, 1e308))
-    m2 = m.update(y=[-1e308]) if not hasattr(m, "updated") else m.updated(y=[-1e308])
-    assert float(m2.stats["mean"]) == 0.0
+    post = conjugate(bg.Normal(y=[1e308], sigma=1e308, mu=stats.norm(0, 1e308)))
+    post.update(y=[-1e308])
+    assert float(post.model.stats["mean"]) == 0.0
+    assert post.mean()["mu"] == 0.0
 
 
 def test_binomial_at_the_float_maximum():

@@ -93,7 +93,7 @@ def test_sequential_updates_equal_batch(kind, cuts):
     edges = [0, *sorted(cuts), N]
     post = conjugate(BUILD[kind](**_chunk(data, edges[0], edges[1])))
     for lo, hi in itertools.pairwise(edges[1:]):
-        post = post.update(**_chunk(data, lo, hi))
+        post.update(**_chunk(data, lo, hi))
     _assert_same(post, batch)
 
 
@@ -199,5 +199,5 @@ def test_a_million_groups(record_property):
         np.testing.assert_allclose(ref.cdf(high[g]) - ref.cdf(low[g]), 0.9, rtol=1e-10)
     assert np.all(np.isfinite(low)) and np.all(low < high)
     # and one more streamed chunk of data for every group, still without a loop
-    more = post.update(k=k, n=n)
+    more = post.updated(k=k, n=n)
     np.testing.assert_allclose(more.hyper["a"], 1 + 2 * k)
