@@ -321,6 +321,19 @@ def _out(x: Any) -> Any:
     return float(arr) if arr.ndim == 0 else arr
 
 
+def _parse_element(model: Model, element: Any) -> tuple[str, tuple[int, ...]]:
+    """``"coef[1]"`` -> ``("coef", (1,))``; a scalar parameter's name -> ``(name, ())``."""
+    if not isinstance(element, str):
+        raise TypeError(f"element must be a string such as 'p' or 'coef[0]', got {element!r}")
+    for name, param in model.parameters.items():
+        labels = param.element_names()
+        if element in labels:
+            return name, tuple(np.ndindex(*param.shape))[labels.index(element)]
+    known = [label for p in model.parameters.values() for label in p.element_names()]
+    shown = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
+    raise ValueError(f"element must be one of the parameter elements ({shown}), got {element!r}")
+
+
 def _model_with(model: Model, data: Mapping[str, Any]) -> Model:
     """A new model that has also seen ``data``; ``model`` itself is left unchanged."""
     # Transition: models gain ``updated`` (copy) while ``update`` becomes in place; until
@@ -544,6 +557,61 @@ class ConjugatePosterior(Posterior):
     def predictive(self, **new: Any) -> Any:
         """Posterior predictive of one new observation, as a scipy.stats frozen distribution."""
         raise NotImplementedError
+
+    def marginal(self, element: str) -> Any:
+        """The exact marginal of one parameter element, as a scipy.stats frozen distribution.
+
+        ``element`` is a scalar parameter's name or an element label as in :meth:`summary`'s
+        rows (``"coef[1]"``, ``"p[2]"``, ``"W[0, 1]"``).
+
+        Examples
+        --------
+        >>> from scipy import stats
+        >>> import bayesgd as bg
+        >>> post = conjugate(bg.Categorical(y=[0, 2, 2], p=stats.dirichlet([1, 1, 1])))
+        >>> post.marginal("p[2]").args  # Beta(alpha_2, sum(alpha) - alpha_2)
+        (3.0, 3.0)
+        """
+        name, index = _parse_element(self.model, element)
+        frozen = self._marginals[name]
+        shape = self.model.parameters[name].shape
+
+        def pick(value: Any) -> float:
+            return float(np.broadcast_to(np.asarray(value, dtype=float), shape)[index])
+
+        args = tuple(pick(v) for v in frozen.args)
+        kwds = {k: pick(v) for k, v in frozen.kwds.items()}
+        return frozen.dist(*args, **kwds)
+
+    def marginal_pdf(self, element: str, x: Any) -> np.ndarray:
+        """Exact marginal posterior density of one parameter element at ``x``.
+
+        Parameters
+        ----------
+        element : str
+            A scalar parameter's name, or an element label as in :meth:`summary`'s rows
+            (``"coef[1]"``, ``"p[2]"``).
+        x : array_like
+            Points at which to evaluate the density (any shape; 0 outside the support).
+
+        Returns
+        -------
+        numpy.ndarray
+            The density, the shape of ``x``.
+
+        Examples
+        --------
+        >>> from scipy import stats
+        >>> import bayesgd as bg
+        >>> post = conjugate(bg.Binomial(k=7, n=10, p=stats.beta(2, 2)))
+        >>> float(post.marginal_pdf("p", 0.5)) == float(stats.beta(9, 5).pdf(0.5))
+        True
+        """
+        try:
+            points = np.asarray(x, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"x must be real numbers, got {x!r}") from exc
+        return np.asarray(self.marginal(element).pdf(points), dtype=float)
 
     def updated(self, **data: Any) -> ConjugatePosterior:
         """A new posterior that has also seen ``data``; this one is left unchanged.

@@ -1431,3 +1431,53 @@ def test_returned_arrays_do_not_alias_the_posterior():
     reg.mean()["coef"][:] = 0.0
     reg.hyper["cov"][:] = 0.0
     assert np.all(reg.mean()["coef"] != 0.0) and np.all(np.diag(reg.hyper["cov"]) > 0)
+
+
+# ============================================================================================
+# marginal_pdf: the exact density of one element, for plots
+# ============================================================================================
+
+
+def test_marginal_pdf_against_scipy_closed_forms():
+    x = np.linspace(0.02, 0.98, 7)
+    beta = conjugate(bg.Binomial(k=[1, 5], n=10, p=stats.beta(np.ones(2), np.ones(2))))
+    np.testing.assert_allclose(beta.marginal_pdf("p[1]", x), stats.beta(6, 6).pdf(x), rtol=1e-14)
+    np.testing.assert_allclose(beta.marginal_pdf("p[0]", x), stats.beta(2, 10).pdf(x), rtol=1e-14)
+    cat = conjugate(bg.Categorical(y=[0, 2, 2], p=stats.dirichlet([1, 1, 1])))
+    np.testing.assert_allclose(cat.marginal_pdf("p[2]", x), stats.beta(3, 3).pdf(x), rtol=1e-14)
+    # normal-inverse-gamma: mu ~ t(2a, mu_n, sqrt(b / (a lambda))), sigma2 ~ invgamma(a, b)
+    y = np.array([0.3, 1.2, 0.7])
+    nig = conjugate(bg.Normal(y=y, prior=stats.normal_inverse_gamma(0.0, 1.0, 2.0, 2.0)))
+    lam, a = 4.0, 3.5
+    mu = y.sum() / lam
+    b = 2.0 + 0.5 * np.sum((y - y.mean()) ** 2) + 0.5 * 3 * y.mean() ** 2 / lam
+    grid = np.linspace(-1, 2, 9)
+    want = stats.t(2 * a, loc=mu, scale=np.sqrt(b / (a * lam))).pdf(grid)
+    np.testing.assert_allclose(nig.marginal_pdf("mu", grid), want, rtol=1e-12)
+    s2 = np.linspace(0.05, 3, 9).reshape(3, 3)  # any shape of x
+    got = nig.marginal_pdf("sigma2", s2)
+    assert got.shape == (3, 3)
+    np.testing.assert_allclose(got, stats.invgamma(a, scale=b).pdf(s2), rtol=1e-12)
+
+
+def test_marginal_pdf_integrates_to_one_for_every_element():
+    reg = conjugate(_nig_regression(X_REG, Y_REG))
+    gamma = conjugate(bg.Poisson(k=[2, 5], mu=stats.gamma(2, scale=1)))
+    for post in (reg, gamma):
+        for name, param in post.model.parameters.items():
+            for label in param.element_names():
+                lo, hi = post.marginal(label).support()
+                total, _ = integrate.quad(lambda v, lab=label: post.marginal_pdf(lab, v), lo, hi)
+                assert total == pytest.approx(1.0, abs=1e-8), (name, label)
+
+
+def test_marginal_pdf_refuses_unknown_elements():
+    post = conjugate(bg.Binomial(k=[1, 5], n=10, p=stats.beta(np.ones(2), np.ones(2))))
+    with pytest.raises(ValueError, match=r"element must be one of .*p\[0\], p\[1\].*'p\[2\]'"):
+        post.marginal_pdf("p[2]", 0.5)
+    with pytest.raises(ValueError, match="got 'p'"):
+        post.marginal_pdf("p", 0.5)  # a vector parameter needs an element label
+    with pytest.raises(TypeError, match="element must be a string"):
+        post.marginal_pdf(0, 0.5)
+    with pytest.raises(TypeError, match="x must be real numbers"):
+        post.marginal_pdf("p[0]", "half")
