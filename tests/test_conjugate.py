@@ -22,7 +22,6 @@ import bayesgd as bg
 from bayesgd.conjugate import (
     CONJUGATE_PAIRS,
     ConjugatePosterior,
-    betageom,
     betanbinom_real,
     conjugate,
 )
@@ -1042,7 +1041,8 @@ def test_predictive_families():
     assert (
         conjugate(bg.Bernoulli(y=[1, 0], p=stats.beta(1, 1))).predictive().dist.name == "bernoulli"
     )
-    assert conjugate(bg.Geometric(k=[2], p=stats.beta(3, 1))).predictive().dist.name == "betageom"
+    geom = conjugate(bg.Geometric(k=[2], p=stats.beta(3, 1))).predictive()
+    assert geom.dist.name == "betanbinom" and geom.kwds["loc"] == 1  # beta-geometric
     assert (
         conjugate(bg.NegativeBinomial(k=[2], r=2, p=stats.beta(3, 1))).predictive().dist.name
         == "betanbinom"
@@ -1057,10 +1057,18 @@ def test_predictive_families():
         stats.betanbinom(3, 2.5, 4).pmf(np.arange(30)),
         rtol=1e-12,
     )
-    d = betageom(3.5, 2.0)
+    # the Geometric predictive (trials to the first success, p ~ Beta(a, b)) against its
+    # closed form f(k) = B(a + 1, b + k - 1) / B(a, b), k >= 1
+    from scipy.special import betaln
+
+    d = conjugate(bg.Geometric(k=[2, 1], p=stats.beta(1.5, 1.0))).predictive()  # Beta(3.5, 2)
+    ks = np.arange(1, 40)
     np.testing.assert_allclose(
-        d.cdf(np.arange(1, 40)), np.cumsum(d.pmf(np.arange(1, 40))), rtol=1e-12
+        d.pmf(ks), np.exp(betaln(4.5, 2.0 + ks - 1) - betaln(3.5, 2.0)), rtol=1e-12
     )
+    assert d.pmf(0) == 0.0
+    np.testing.assert_allclose(d.cdf(ks), np.cumsum(d.pmf(ks)), rtol=1e-12)
+    assert d.mean() == pytest.approx((3.5 + 2.0 - 1) / (3.5 - 1), rel=1e-12)
     assert d.var() == pytest.approx(
         np.sum((np.arange(1, 400_000) - d.mean()) ** 2 * d.pmf(np.arange(1, 400_000))), rel=1e-4
     )

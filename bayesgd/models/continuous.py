@@ -43,6 +43,7 @@ class Exponential(ElementwiseModel):
     """
 
     likelihood = "exponential"
+    conjugate_role = "gamma-exponential"
     observed = ("y",)
     domains = {"lam": POSITIVE}
 
@@ -94,6 +95,7 @@ class Normal(ElementwiseModel):
     """
 
     likelihood = "normal"
+    conjugate_role = "normal"
     observed = ("y",)
     domains = {"mu": REAL, "sigma": POSITIVE, "sigma2": POSITIVE}
 

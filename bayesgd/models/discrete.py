@@ -63,6 +63,7 @@ class Bernoulli(_SuccessFailure):
     """
 
     likelihood = "bernoulli"
+    conjugate_role = "beta-bernoulli"
     observed = ("y",)
 
     def __init__(self, *, y: Any, p: Any):
@@ -137,6 +138,7 @@ class Binomial(_SuccessFailure):
     """
 
     likelihood = "binomial"
+    conjugate_role = "beta-binomial"
     observed = ("k", "n")
 
     def __init__(self, *, k: Any, n: Any, p: Any):
@@ -207,6 +209,7 @@ class Geometric(_SuccessFailure):
     """
 
     likelihood = "geometric"
+    conjugate_role = "beta-geometric"
     observed = ("k",)
 
     def __init__(self, *, k: Any, p: Any):
@@ -259,6 +262,7 @@ class NegativeBinomial(_SuccessFailure):
     """
 
     likelihood = "negative_binomial"
+    conjugate_role = "beta-negative_binomial"
     observed = ("k", "r")
 
     def __init__(self, *, k: Any, r: Any, p: Any):
@@ -333,6 +337,7 @@ class Poisson(ElementwiseModel):
     """
 
     likelihood = "poisson"
+    conjugate_role = "gamma-poisson"
     observed = ("k", "exposure")
     domains = {"mu": POSITIVE}
 

@@ -67,6 +67,7 @@ class Multinomial(_CategoryCounts):
     """
 
     likelihood = "multinomial"
+    conjugate_role = "dirichlet-multinomial"
     observed = ("x",)
 
     def __init__(self, *, x: Any, p: Any):
@@ -100,6 +101,7 @@ class Categorical(_CategoryCounts):
     """
 
     likelihood = "categorical"
+    conjugate_role = "dirichlet-categorical"
     observed = ("y",)
 
     def __init__(self, *, y: Any, p: Any):

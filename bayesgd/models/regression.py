@@ -384,6 +384,7 @@ class LinearRegression(_Regression):
     """
 
     likelihood = "linear"
+    conjugate_role = "linear"
     task = "regression"
     extra_domains = {"sigma": POSITIVE, "sigma2": POSITIVE}
 
