@@ -299,6 +299,9 @@ def _solve_by_tail_mass(fam: _Family, prob: float) -> tuple[np.ndarray, np.ndarr
     s_hi = np.full(fam.size, 700.0)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # scipy's root-finding chatter
+        # Plain bisection, not elementwise.find_root: that was 4x faster on 1000 Beta groups
+        # but stopped with status -3 (a non-finite value) on 4 of them; this path is the
+        # fallback for exactly such groups, and bisection only needs the sign to be decided.
         for _ in range(60):  # 1400 / 2**60 ~ 1e-15
             s = 0.5 * (s_lo + s_hi)
             a, b = q * special.expit(s), q * special.expit(-s)
