@@ -1475,7 +1475,8 @@ def test_marginal_pdf_integrates_to_one_for_every_element():
         for name, param in post.model.parameters.items():
             for label in param.element_names():
                 lo, hi = post.marginal(label).support()
-                total, _ = integrate.quad(lambda v, lab=label: post.marginal_pdf(lab, v), lo, hi)
+                pdf = post.marginal_pdf
+                total, _ = integrate.quad(lambda v, lab=label, f=pdf: f(lab, v), lo, hi)
                 assert total == pytest.approx(1.0, abs=1e-8), (name, label)
 
 

@@ -182,6 +182,11 @@ class _BetaPosterior(ConjugatePosterior):
 
     @cached_property
     def _means(self) -> dict[str, np.ndarray]:
+        a, b = self._a, self._b
+        with np.errstate(over="ignore"):
+            total = a + b
+        if np.all(np.isfinite(total)):  # the common case: no sd computed for a mean
+            return {"p": a / total}
         return {"p": self._mean_sd[0]}
 
     @cached_property

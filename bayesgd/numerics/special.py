@@ -110,7 +110,8 @@ def betaln(a: Any, b: Any) -> np.ndarray:
 def beta_mean_sd(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
     """Mean ``a / (a + b)`` and sd of Beta(a, b) that neither overflow nor underflow.
 
-    Every ratio is formed after dividing by ``max(a, b)``, so ``a + b`` and ``a b`` are never
+    Where ``a + b`` is below ``1e100`` the textbook forms are exact and fastest; elsewhere
+    every ratio is formed after dividing by ``max(a, b)``, so ``a + b`` and ``a b`` are never
     formed: ``Beta(1e200, 1e200)`` has sd ``sqrt(1 / (4 (2e200 + 1)))`` and
     ``Beta(1e308, 1e308)`` mean ``0.5``.
 
@@ -121,10 +122,14 @@ def beta_mean_sd(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
     (0.5, True)
     """
     a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    with np.errstate(over="ignore"):
+        total = a + b
+    if np.all(total < 1e100):  # total^3 cannot overflow (the common case, a million groups fast)
+        return a / total, np.sqrt(a * b / (total * total * (total + 1.0)))
     big = np.maximum(a, b)
     with np.errstate(all="ignore"):
         sa, sb = a / big, b / big
-        total = sa + sb
-        mean, rest = sa / total, sb / total
-        sd = np.sqrt(mean * rest) / np.sqrt(big) / np.sqrt(total + 1.0 / big)
+        scaled = sa + sb
+        mean, rest = sa / scaled, sb / scaled
+        sd = np.sqrt(mean * rest) / np.sqrt(big) / np.sqrt(scaled + 1.0 / big)
     return mean, sd
