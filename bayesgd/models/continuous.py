@@ -145,7 +145,8 @@ class Normal(ElementwiseModel):
             big = np.max(np.abs(y), axis=0)
             scale = np.where(big > 0, big, 1.0)
             mean = scale * (self._sum(y / scale) / n)
-        m2 = self._sum((y - mean) ** 2)
+        with np.errstate(over="ignore"):  # a spread past 1e154 has m2 = inf, honestly
+            m2 = self._sum((y - mean) ** 2)
         return {"n": np.full_like(mean, n), "mean": mean, "m2": m2}
 
     def _merge(self, a, b):
