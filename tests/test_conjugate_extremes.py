@@ -96,6 +96,18 @@ def test_dirichlet_with_alpha_sum_beyond_the_float_range():
     np.testing.assert_allclose(post.mean()["p"], [0.5, 0.5], rtol=1e-15)
     # marginal Beta(alpha, alpha) with alpha = 1e308: sd = 1 / (2 sqrt(2 alpha + 1))
     np.testing.assert_allclose(post.sd()["p"], 0.5 / math.sqrt(2) / 1e154, rtol=1e-14)
+    # mode (alpha - 1) / (sum - K) = 1/2; every quantile is 1/2 within 1e-154
+    np.testing.assert_array_equal(post.mode()["p"], [0.5, 0.5])
+    np.testing.assert_array_equal(post.median()["p"], [0.5, 0.5])
+    low, high = post.hdi(0.9)["p"]  # 0.5 -+ 1.64 sd: 0.5 to float resolution
+    np.testing.assert_array_equal(low, [0.5, 0.5])
+    np.testing.assert_array_equal(high, [0.5, 0.5])
+    assert np.all(np.isfinite(post.summary().to_numpy(dtype=float)))
+    # a small alpha beside them has no exact float marginal: named, not nan
+    with np.errstate(over="ignore", invalid="ignore"):
+        mixed = bg.Categorical(y=[0, 1], p=stats.dirichlet([1e308, 1e308, 1.0]))
+    with pytest.raises(OverflowError, match="sums past the float range"):
+        conjugate(mixed).median()
 
 
 def test_dirichlet_alpha_beyond_the_float_range_is_refused():

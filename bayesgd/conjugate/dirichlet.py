@@ -23,6 +23,7 @@ def _dirichlet_mode(alpha: np.ndarray) -> np.ndarray:
     above = alpha > 1
     if np.any(above):
         w = np.where(above, alpha - 1, 0.0)
+        w = w / w.max()  # scaled first: a sum of alphas near 1e308 would overflow
         return w / w.sum()
     if np.all(alpha == 1):
         return np.full(alpha.shape, 1.0 / alpha.size)
@@ -69,7 +70,17 @@ class _DirichletPosterior(ConjugatePosterior):
 
     @cached_property
     def _marginals(self) -> dict[str, Any]:
-        return {"p": stats.beta(self._alpha, self._total - self._alpha)}
+        if np.isfinite(self._total):
+            return {"p": stats.beta(self._alpha, self._total - self._alpha)}
+        # alpha sums past 1e308: with every alpha_i that large, Beta(alpha_i, rest) is normal
+        # to within sd / sqrt(alpha_i) ~ 1e-308 of its sd; otherwise no float form is exact
+        if np.all(self._alpha >= 1e300):
+            return {"p": stats.norm(*self._mean_sd)}
+        raise OverflowError(
+            f"the Dirichlet posterior's alpha {self._alpha} sums past the float range while "
+            "some alpha_i are small: its marginal quantiles, HDIs and densities have no exact "
+            "float form (mean and sd do)"
+        )
 
     @cached_property
     def _mean_sd(self) -> tuple[np.ndarray, np.ndarray]:
