@@ -89,6 +89,25 @@ def test_beta_prior_with_counts_near_1e200():
     assert post.log_evidence == pytest.approx(math.log(0.25), rel=1e-14)
 
 
+def test_beta_with_a_plus_b_beyond_the_float_range():
+    post = conjugate(bg.Bernoulli(y=[1, 0], p=stats.beta(1e308, 1e308)))
+    assert post.mean()["p"] == 0.5 and post.mode()["p"] == 0.5  # (a - 1) / (a + b - 2)
+    assert post.sd()["p"] == pytest.approx(0.5 / math.sqrt(2) / 1e154, rel=1e-14)
+    assert post.median()["p"] == 0.5  # within 1e-154 of it
+    assert np.all(np.isfinite(post.summary().to_numpy(dtype=float)))
+    # a + b = 1.8e308 overflows; Beta(1.2e308, 0.6e308) has mean 2/3 and sd ~1e-154
+    skew = conjugate(bg.Bernoulli(y=[1, 0], p=stats.beta(1.2e308, 0.6e308)))
+    assert skew.median()["p"] == pytest.approx(2 / 3, rel=1e-15)
+    assert skew.mean()["p"] == pytest.approx(2 / 3, rel=1e-15)
+
+
+def test_counts_beyond_the_float_range_are_named():
+    with pytest.raises(OverflowError, match="gamma posterior's shape"):
+        conjugate(bg.Poisson(k=[1e308, 1e308], mu=stats.gamma(2, scale=1)))
+    with pytest.raises(OverflowError, match="beta posterior's a"):
+        conjugate(bg.Binomial(k=[1e308, 1e308], n=[1e308, 1e308], p=stats.beta(1, 1)))
+
+
 def test_dirichlet_with_alpha_sum_beyond_the_float_range():
     with np.errstate(over="ignore", invalid="ignore"):  # the prior's own normaliser (priors.py)
         model = bg.Categorical(y=[0, 1], p=stats.dirichlet([1e308, 1e308]))

@@ -130,8 +130,9 @@ def _beta_log_evidence_in_range(a0, b0, s, f, const, uniform):
 def _beta_mode(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Mode of Beta(a, b), with edge modes; see :meth:`ConjugatePosterior.mode`."""
     interior = (a > 1) & (b > 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inner = (a - 1) / (a + b - 2)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        big = np.maximum(a - 1, b - 1)  # scaled first: a + b may pass 1e308
+        inner = ((a - 1) / big) / ((a - 1) / big + (b - 1) / big)
     edge = np.where(a < b, 0.0, np.where(a > b, 1.0, np.where(a == 1, 0.5, 0.0)))
     return np.where(interior, inner, edge)
 
@@ -158,7 +159,13 @@ class _BetaPosterior(ConjugatePosterior):
         self._a0, self._b0 = a0, b0
         self._s = _reduce(st["successes"], group, shape)
         self._f = _reduce(st["failures"], group, shape)
-        self._a, self._b = a0 + self._s, b0 + self._f
+        with np.errstate(over="ignore"):
+            self._a, self._b = a0 + self._s, b0 + self._f
+        if not (np.all(np.isfinite(self._a)) and np.all(np.isfinite(self._b))):
+            raise OverflowError(
+                "the beta posterior's a = prior a + successes or b = prior b + failures "
+                f"exceeds the float range (prior a {a0.ravel()[:3]}, b {b0.ravel()[:3]})"
+            )
 
     @cached_property
     def _prior_hyper(self) -> dict[str, Any]:
@@ -174,7 +181,14 @@ class _BetaPosterior(ConjugatePosterior):
 
     @cached_property
     def _marginals(self) -> dict[str, Any]:
-        return dict(self.dist)
+        a, b = self._a, self._b
+        with np.errstate(over="ignore"):
+            if np.all(np.isfinite(a + b)):
+                return dict(self.dist)
+        # a + b past 1e308: Beta(a, b) is normal to within sd / sqrt(min(a, b)) ~ 1e-146 of
+        # its sd (below float resolution)
+        # (a + b overflows only when min(a, b) > ulp(max)/2 ~ 1e292: the normal form applies)
+        return {"p": stats.norm(*self._mean_sd)}
 
     @cached_property
     def _mean_sd(self) -> tuple[np.ndarray, np.ndarray]:

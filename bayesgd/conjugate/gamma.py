@@ -69,8 +69,14 @@ class _GammaPosterior(ConjugatePosterior):
         rate0 = np.broadcast_to(rate0, shape).astype(float)
         st = model.stats
         count, extent = st[role.count], st[role.extent]
-        self._a = a0 + _reduce(count, group, shape)
-        self._rate = rate0 + _reduce(extent, group, shape)
+        with np.errstate(over="ignore"):
+            self._a = a0 + _reduce(count, group, shape)
+            self._rate = rate0 + _reduce(extent, group, shape)
+        if not (np.all(np.isfinite(self._a)) and np.all(np.isfinite(self._rate))):
+            raise OverflowError(
+                f"the gamma posterior's shape (prior a + {role.count}) or rate (prior b + "
+                f"{role.extent}) exceeds the float range"
+            )
         self._a0, self._rate0 = a0, rate0
         self._shape, self._group = shape, group
 

@@ -161,17 +161,23 @@ class Binomial(_SuccessFailure):
 
     def _stats(self, arrays):
         k, n = arrays["k"], arrays["n"]
-        s = self._sum(k)
-        trials = self._sum(n)
+        with np.errstate(over="ignore"):  # counts summing past 1e308 are refused downstream
+            s = self._sum(k)
+            trials = self._sum(n)
         log_c, log_n1 = _binomial_constants(n, k)
         # log p(k | n) under a uniform p is -log(n + 1) per observation: it lets the log
         # evidence avoid the cancellation of log C(n, k) against log B(k + 1, n - k + 1).
         return {
             "successes": s,
-            "failures": trials - s,
+            "failures": _difference(trials, s),
             "const": self._sum(log_c),
             "log_uniform": -self._sum(log_n1),
         }
+
+
+def _difference(trials: Any, successes: Any) -> Any:
+    with np.errstate(invalid="ignore"):  # inf - inf: nan, refused by the conjugate update
+        return trials - successes
 
 
 def _binomial_constants(n: Any, k: Any) -> tuple[Any, Any]:
@@ -361,8 +367,10 @@ class Poisson(ElementwiseModel):
 
     def _stats(self, arrays):
         k, t = arrays["k"], arrays["exposure"]
+        with np.errstate(over="ignore"):  # events past 1e308 are refused by the conjugate update
+            events = self._sum(k)
         return {
-            "events": self._sum(k),
+            "events": events,
             "exposure": self._sum(t),
             "const": self._sum(xlogy(k, t) - gammaln(k + 1.0)),
         }
