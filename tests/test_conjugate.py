@@ -22,7 +22,6 @@ import bayesgd as bg
 from bayesgd.conjugate import (
     CONJUGATE_PAIRS,
     ConjugatePosterior,
-    betageom,
     betanbinom_real,
     conjugate,
 )
@@ -891,7 +890,7 @@ def test_streaming_normal_large_offset_equals_batch():
     chunks = np.array_split(y, 200)
     post = conjugate(bg.Normal(y=chunks[0], prior=prior))
     for chunk in chunks[1:]:
-        post = post.update(y=chunk)
+        assert post.update(y=chunk) is None  # in place, like dict.update
     exact_m2 = np.sum((y - y.mean()) ** 2)  # two-pass reference
     np.testing.assert_allclose(post.model.stats["m2"], exact_m2, rtol=1e-10)
     naive = np.sum(y * y) - len(y) * y.mean() ** 2  # what a running sum of squares would give
@@ -902,11 +901,11 @@ def test_streaming_normal_large_offset_equals_batch():
         np.testing.assert_allclose(post.hyper[key], batch.hyper[key], rtol=1e-10)
     np.testing.assert_allclose(post.log_evidence, batch.log_evidence, rtol=1e-10)
     # known-mu variance posterior with the offset
-    m = bg.Normal(y=y[:100], mu=1e6, sigma2=stats.invgamma(2, scale=1))
+    streamed = conjugate(bg.Normal(y=y[:100], mu=1e6, sigma2=stats.invgamma(2, scale=1)))
     for chunk in np.array_split(y[100:], 50):
-        m = m.update(y=chunk)
+        streamed.update(y=chunk)
     one = conjugate(bg.Normal(y=y, mu=1e6, sigma2=stats.invgamma(2, scale=1)))
-    np.testing.assert_allclose(conjugate(m).hyper["b"], one.hyper["b"], rtol=1e-10)
+    np.testing.assert_allclose(streamed.hyper["b"], one.hyper["b"], rtol=1e-10)
     np.testing.assert_allclose(one.hyper["b"], 1 + 0.5 * np.sum((y - 1e6) ** 2), rtol=1e-10)
 
 
@@ -1042,7 +1041,8 @@ def test_predictive_families():
     assert (
         conjugate(bg.Bernoulli(y=[1, 0], p=stats.beta(1, 1))).predictive().dist.name == "bernoulli"
     )
-    assert conjugate(bg.Geometric(k=[2], p=stats.beta(3, 1))).predictive().dist.name == "betageom"
+    geom = conjugate(bg.Geometric(k=[2], p=stats.beta(3, 1))).predictive()
+    assert geom.dist.name == "betanbinom" and geom.kwds["loc"] == 1  # beta-geometric
     assert (
         conjugate(bg.NegativeBinomial(k=[2], r=2, p=stats.beta(3, 1))).predictive().dist.name
         == "betanbinom"
@@ -1057,10 +1057,18 @@ def test_predictive_families():
         stats.betanbinom(3, 2.5, 4).pmf(np.arange(30)),
         rtol=1e-12,
     )
-    d = betageom(3.5, 2.0)
+    # the Geometric predictive (trials to the first success, p ~ Beta(a, b)) against its
+    # closed form f(k) = B(a + 1, b + k - 1) / B(a, b), k >= 1
+    from scipy.special import betaln
+
+    d = conjugate(bg.Geometric(k=[2, 1], p=stats.beta(1.5, 1.0))).predictive()  # Beta(3.5, 2)
+    ks = np.arange(1, 40)
     np.testing.assert_allclose(
-        d.cdf(np.arange(1, 40)), np.cumsum(d.pmf(np.arange(1, 40))), rtol=1e-12
+        d.pmf(ks), np.exp(betaln(4.5, 2.0 + ks - 1) - betaln(3.5, 2.0)), rtol=1e-12
     )
+    assert d.pmf(0) == 0.0
+    np.testing.assert_allclose(d.cdf(ks), np.cumsum(d.pmf(ks)), rtol=1e-12)
+    assert d.mean() == pytest.approx((3.5 + 2.0 - 1) / (3.5 - 1), rel=1e-12)
     assert d.var() == pytest.approx(
         np.sum((np.arange(1, 400_000) - d.mean()) ** 2 * d.pmf(np.arange(1, 400_000))), rel=1e-4
     )
@@ -1295,7 +1303,7 @@ def test_regression_one_row_is_two_dimensional_in_update_predictive_and_predict(
     np.testing.assert_allclose(
         pred.shape, h["b"] / h["a"] * (1.0 + row @ h["cov"] @ row.T), rtol=1e-12
     )
-    grown = post.update(X=row, y=[9.0])
+    grown = post.updated(X=row, y=[9.0])
     batch = conjugate(_nig_regression(np.vstack([X_REG, row]), np.r_[Y_REG, 9.0]))
     for key in ("mean", "cov", "a", "b"):
         np.testing.assert_allclose(grown.hyper[key], batch.hyper[key], rtol=1e-11)
@@ -1320,7 +1328,7 @@ def test_regression_one_feature_takes_a_column_the_same_way_everywhere():
     np.testing.assert_allclose(flat.mean, 0.7 + new * m, rtol=1e-13)
     np.testing.assert_allclose(flat.cov, 0.5 * np.eye(2) + v * np.outer(new, new), rtol=1e-12)
     # update with the same 1-D input appends two rows, as the batch fit does
-    grown = post.update(X=new, y=[1.0, 2.0])
+    grown = post.updated(X=new, y=[1.0, 2.0])
     batch = conjugate(
         bg.LinearRegression(
             X=np.r_[x, new],
@@ -1348,3 +1356,137 @@ def test_regression_one_feature_takes_a_column_the_same_way_everywhere():
         post.predictive(X=np.empty((0, 1)))
     with pytest.raises(TypeError, match=r"\bX\b must be numeric"):
         post.predictive(X=["a"])
+
+
+# ============================================================================================
+# update semantics and aliasing (issue 13 items 1 and 3)
+# ============================================================================================
+
+
+def test_update_in_place_equals_one_batch_and_updated_copies():
+    y = np.array([1, 0, 1, 1, 0, 1, 1, 1, 0, 1])
+    batch = conjugate(bg.Bernoulli(y=y, p=stats.beta(2, 3)))
+    model = bg.Bernoulli(y=y[:2], p=stats.beta(2, 3))
+    post = conjugate(model)
+    for chunk in np.array_split(y[2:], 4):  # the README's loop
+        assert post.update(y=chunk) is None
+    # closed form: Beta(2 + 7, 3 + 3)
+    assert post.hyper == {"a": 9.0, "b": 6.0} == batch.hyper
+    assert post.log_evidence == pytest.approx(batch.log_evidence, rel=1e-14)
+    assert float(model.stats["successes"]) == 1.0  # the model it was built from is unchanged
+    # updated() returns a new posterior and leaves this one as it was
+    more = post.updated(y=[1, 1])
+    assert more.hyper == {"a": 11.0, "b": 6.0} and post.hyper == {"a": 9.0, "b": 6.0}
+    # bad data raise before anything changes
+    with pytest.raises(ValueError):
+        post.update(y=[3])
+    assert post.hyper == {"a": 9.0, "b": 6.0}
+
+
+def test_update_in_place_for_every_family_of_posterior():
+    nig = stats.normal_inverse_gamma(0.0, 1.0, 2.0, 2.0)
+    cases = [
+        (
+            bg.Normal(y=[0.3, 1.2], prior=nig),
+            {"y": [0.7]},
+            bg.Normal(y=[0.3, 1.2, 0.7], prior=nig),
+        ),
+        (
+            bg.Categorical(y=[0, 2], p=stats.dirichlet([1, 1, 1])),
+            {"y": [2]},
+            bg.Categorical(y=[0, 2, 2], p=stats.dirichlet([1, 1, 1])),
+        ),
+        (
+            bg.Poisson(k=[2, 5], mu=stats.gamma(2, scale=1)),
+            {"k": [1]},
+            bg.Poisson(k=[2, 5, 1], mu=stats.gamma(2, scale=1)),
+        ),
+    ]
+    for first, more, whole in cases:
+        post = conjugate(first)
+        post.update(**more)
+        want = conjugate(whole).hyper
+        for key, value in want.items():
+            np.testing.assert_allclose(post.hyper[key], value, rtol=1e-14)
+
+
+def test_returned_arrays_do_not_alias_the_posterior():
+    post = conjugate(bg.Categorical(y=[0, 2, 2, 1], p=stats.dirichlet([1, 1, 1])))
+    before = post.summary()
+    hyper = post.hyper
+    for got in (
+        post.mean()["p"],
+        post.sd()["p"],
+        post.mode()["p"],
+        post.median()["p"],
+        post.quantile([0.1, 0.9])["p"],
+        *post.hdi()["p"],
+        hyper["alpha"],
+        post.prior_hyper["alpha"],
+    ):
+        got[...] = 0.0
+    hyper["alpha"] = None
+    pd_testing = pytest.importorskip("pandas").testing
+    pd_testing.assert_frame_equal(post.summary(), before)
+    np.testing.assert_array_equal(post.hyper["alpha"], [2.0, 2.0, 3.0])  # 1 + counts
+    np.testing.assert_array_equal(post.prior_hyper["alpha"], [1.0, 1.0, 1.0])
+    # and for a batched beta posterior and a regression
+    batched = conjugate(bg.Binomial(k=[1, 5], n=10, p=stats.beta(np.ones(2), np.ones(2))))
+    batched.mean()["p"][:] = -1.0
+    batched.hyper["a"][:] = -1.0
+    np.testing.assert_allclose(batched.mean()["p"], [2 / 12, 6 / 12], rtol=1e-15)
+    reg = conjugate(_nig_regression(X_REG, Y_REG))
+    reg.mean()["coef"][:] = 0.0
+    reg.hyper["cov"][:] = 0.0
+    assert np.all(reg.mean()["coef"] != 0.0) and np.all(np.diag(reg.hyper["cov"]) > 0)
+
+
+# ============================================================================================
+# marginal_pdf: the exact density of one element, for plots
+# ============================================================================================
+
+
+def test_marginal_pdf_against_scipy_closed_forms():
+    x = np.linspace(0.02, 0.98, 7)
+    beta = conjugate(bg.Binomial(k=[1, 5], n=10, p=stats.beta(np.ones(2), np.ones(2))))
+    np.testing.assert_allclose(beta.marginal_pdf("p[1]", x), stats.beta(6, 6).pdf(x), rtol=1e-14)
+    np.testing.assert_allclose(beta.marginal_pdf("p[0]", x), stats.beta(2, 10).pdf(x), rtol=1e-14)
+    cat = conjugate(bg.Categorical(y=[0, 2, 2], p=stats.dirichlet([1, 1, 1])))
+    np.testing.assert_allclose(cat.marginal_pdf("p[2]", x), stats.beta(3, 3).pdf(x), rtol=1e-14)
+    # normal-inverse-gamma: mu ~ t(2a, mu_n, sqrt(b / (a lambda))), sigma2 ~ invgamma(a, b)
+    y = np.array([0.3, 1.2, 0.7])
+    nig = conjugate(bg.Normal(y=y, prior=stats.normal_inverse_gamma(0.0, 1.0, 2.0, 2.0)))
+    lam, a = 4.0, 3.5
+    mu = y.sum() / lam
+    b = 2.0 + 0.5 * np.sum((y - y.mean()) ** 2) + 0.5 * 3 * y.mean() ** 2 / lam
+    grid = np.linspace(-1, 2, 9)
+    want = stats.t(2 * a, loc=mu, scale=np.sqrt(b / (a * lam))).pdf(grid)
+    np.testing.assert_allclose(nig.marginal_pdf("mu", grid), want, rtol=1e-12)
+    s2 = np.linspace(0.05, 3, 9).reshape(3, 3)  # any shape of x
+    got = nig.marginal_pdf("sigma2", s2)
+    assert got.shape == (3, 3)
+    np.testing.assert_allclose(got, stats.invgamma(a, scale=b).pdf(s2), rtol=1e-12)
+
+
+def test_marginal_pdf_integrates_to_one_for_every_element():
+    reg = conjugate(_nig_regression(X_REG, Y_REG))
+    gamma = conjugate(bg.Poisson(k=[2, 5], mu=stats.gamma(2, scale=1)))
+    for post in (reg, gamma):
+        for name, param in post.model.parameters.items():
+            for label in param.element_names():
+                lo, hi = post.marginal(label).support()
+                pdf = post.marginal_pdf
+                total, _ = integrate.quad(lambda v, lab=label, f=pdf: f(lab, v), lo, hi)
+                assert total == pytest.approx(1.0, abs=1e-8), (name, label)
+
+
+def test_marginal_pdf_refuses_unknown_elements():
+    post = conjugate(bg.Binomial(k=[1, 5], n=10, p=stats.beta(np.ones(2), np.ones(2))))
+    with pytest.raises(ValueError, match=r"element must be one of .*p\[0\], p\[1\].*'p\[2\]'"):
+        post.marginal_pdf("p[2]", 0.5)
+    with pytest.raises(ValueError, match="got 'p'"):
+        post.marginal_pdf("p", 0.5)  # a vector parameter needs an element label
+    with pytest.raises(TypeError, match="element must be a string"):
+        post.marginal_pdf(0, 0.5)
+    with pytest.raises(TypeError, match="x must be real numbers"):
+        post.marginal_pdf("p[0]", "half")

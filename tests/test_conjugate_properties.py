@@ -93,7 +93,7 @@ def test_sequential_updates_equal_batch(kind, cuts):
     edges = [0, *sorted(cuts), N]
     post = conjugate(BUILD[kind](**_chunk(data, edges[0], edges[1])))
     for lo, hi in itertools.pairwise(edges[1:]):
-        post = post.update(**_chunk(data, lo, hi))
+        post.update(**_chunk(data, lo, hi))
     _assert_same(post, batch)
 
 
@@ -199,5 +199,83 @@ def test_a_million_groups(record_property):
         np.testing.assert_allclose(ref.cdf(high[g]) - ref.cdf(low[g]), 0.9, rtol=1e-10)
     assert np.all(np.isfinite(low)) and np.all(low < high)
     # and one more streamed chunk of data for every group, still without a loop
-    more = post.update(k=k, n=n)
+    more = post.updated(k=k, n=n)
     np.testing.assert_allclose(more.hyper["a"], 1 + 2 * k)
+
+
+# ============================================================================================
+# Extremes of scale (issue 13 item 6) and returned arrays (item 3)
+# ============================================================================================
+
+
+def _log_uniform(lo: float, hi: float) -> st.SearchStrategy[float]:
+    return st.floats(np.log10(lo), np.log10(hi)).map(lambda e: float(10.0**e))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    a=_log_uniform(1e-3, 1e300),
+    b=_log_uniform(1e-3, 1e300),
+    k=st.integers(0, 50),
+    extra=st.integers(0, 50),
+)
+def test_beta_posterior_is_finite_and_exact_at_any_scale(a, b, k, extra):
+    n = k + extra
+    post = conjugate(bg.Binomial(k=k, n=n, p=stats.beta(a, b)))
+    mean, sd = post.mean()["p"], post.sd()["p"]
+    A, B = a + k, b + extra
+    # closed forms, scaled by max(A, B) so that no product overflows: p = A/(A+B), and
+    # sd^2 = p q / (A + B + 1)
+    big = max(A, B)
+    p, q = (A / big) / (A / big + B / big), (B / big) / (A / big + B / big)
+    assert np.isfinite(mean) and np.isfinite(sd) and sd > 0
+    assert mean == pytest.approx(p, rel=1e-13)
+    assert sd == pytest.approx(
+        np.sqrt(p * q) / np.sqrt(big) / np.sqrt(A / big + B / big + 1 / big), rel=1e-13
+    )
+    # the log evidence is finite here: one observation, p(k) <= 1
+    assert np.isfinite(post.log_evidence) and post.log_evidence <= 1e-12
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sigma=_log_uniform(1e-200, 1e200),
+    scale=_log_uniform(1e-300, 1e300),
+    s0=_log_uniform(1e-100, 1e100),
+)
+def test_normal_mean_posterior_is_finite_at_any_scale(sigma, scale, s0):
+    y = scale * np.array([0.25, 0.5, 0.75])
+    post = conjugate(bg.Normal(y=y, sigma=sigma, mu=stats.norm(0.0, s0)))
+    mean, sd = post.mean()["mu"], post.sd()["mu"]
+    # closed forms with ratios only: r = sigma^2 / (n s0^2), mean = ybar / (1 + r),
+    # sd = sigma / sqrt(n (1 + r))
+    log_r = 2 * (np.log(sigma) - np.log(s0)) - np.log(3.0)
+    w = np.exp(-np.logaddexp(0.0, log_r))
+    assert np.isfinite(mean) and np.isfinite(sd) and sd > 0
+    assert mean == pytest.approx(w * 0.5 * scale, rel=1e-12, abs=1e-300)
+    want_sd = np.exp(np.log(sigma) - 0.5 * (np.log(3.0) + np.logaddexp(0.0, log_r)))
+    assert sd == pytest.approx(want_sd, rel=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(kind=st.sampled_from(sorted(DATA)))
+def test_answers_do_not_change_after_returned_arrays_are_written_to(kind):
+    post = conjugate(BUILD[kind](**DATA[kind]))
+    before = post.summary()
+    hyper_before = post.hyper
+    answers = [post.mean(), post.sd(), post.mode(), post.median(), post.quantile([0.2, 0.8])]
+    for answer in answers:
+        for value in answer.values():
+            if isinstance(value, np.ndarray) and value.flags.writeable:
+                value[...] = -123.0
+    for low, high in post.hdi().values():
+        for end in (low, high):
+            if isinstance(end, np.ndarray) and end.flags.writeable:
+                end[...] = -123.0
+    for value in post.hyper.values():
+        if isinstance(value, np.ndarray):
+            value[...] = -123.0
+    after = post.summary()
+    np.testing.assert_array_equal(after.to_numpy(), before.to_numpy())
+    for key, value in post.hyper.items():
+        np.testing.assert_array_equal(value, hyper_before[key])

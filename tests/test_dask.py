@@ -287,8 +287,8 @@ def test_update_with_dask_chunks_equals_batch():
     _same_posterior(m, bg.Bernoulli(y=y, p=stats.beta(1, 1)), rtol=1e-15)
     post = bg.conjugate(bg.Normal(y=rng.normal(size=10), mu=stats.norm(0, 1), sigma=1.0))
     more = rng.normal(size=N)
-    lazy = post.update(y=da.from_array(more, chunks=CHUNK))
-    batch = post.update(y=more)
+    lazy = post.updated(y=da.from_array(more, chunks=CHUNK))
+    batch = post.updated(y=more)
     np.testing.assert_allclose(lazy.hyper["loc"], batch.hyper["loc"], rtol=1e-12)
     np.testing.assert_allclose(lazy.hyper["scale"], batch.hyper["scale"], rtol=1e-12)
 

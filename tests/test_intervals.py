@@ -14,6 +14,7 @@ from scipy import optimize, stats
 
 import bayesgd.intervals as intervals
 from bayesgd.intervals import hdi_of_dist, hdi_of_grid, hdi_of_samples
+from bayesgd.numerics import families, hdi_dist
 
 PROBS = [0.5, 0.9, 0.94, 0.99]
 
@@ -137,8 +138,8 @@ def test_end_beyond_floating_point_is_the_edge():
 
 def test_robust_fallback_agrees():
     # the bisection fallback on the tail split gives the same answer as the main solver
-    fam = intervals._Beta(stats.beta, (np.array([8.0, 2.0, 30.0]), np.array([4.0, 50.0, 3.0])), 3)
-    low, high = intervals._solve_by_tail_mass(fam, 0.9)
+    fam = families._Beta(stats.beta, (np.array([8.0, 2.0, 30.0]), np.array([4.0, 50.0, 3.0])), 3)
+    low, high = hdi_dist._solve_by_tail_mass(fam, 0.9)
     e_low, e_high = hdi_of_dist(stats.beta([8, 2, 30], [4, 50, 3]), 0.9)
     np.testing.assert_allclose(low, e_low, rtol=1e-10)
     np.testing.assert_allclose(high, e_high, rtol=1e-10)
@@ -571,3 +572,22 @@ def test_docstring_examples_run():
 
 def test_public_names():
     assert set(intervals.__all__) == {"hdi_of_dist", "hdi_of_samples", "hdi_of_grid"}
+
+
+def test_shortest_window_is_the_one_search_of_draws_and_grids():
+    from bayesgd.numerics import shortest_window
+
+    lows = np.array([[0.0, 1.0, 2.0, 3.0], [0.0, 0.5, 1.0, 1.5]])
+    highs = np.array([[4.0, 3.0, 4.0, 5.0], [1.0, 1.5, 2.0, 2.5]])  # row 2: a four-way tie
+    low, high, i = shortest_window(lows, highs)
+    np.testing.assert_array_equal(i, [1, 0])  # the first minimum, as az.hdi
+    np.testing.assert_array_equal(low, [1.0, 0.0])
+    np.testing.assert_array_equal(high, [3.0, 1.0])
+    # hdi_of_samples is that search over [s[i], s[i + k]]
+    draws = np.random.default_rng(5).gamma(2.0, size=(999, 2))
+    s = np.sort(draws, axis=0).T
+    k = int(np.floor(0.8 * 999))
+    want_low, want_high, _ = shortest_window(s[:, : 999 - k], s[:, k:])
+    got_low, got_high = hdi_of_samples(draws, 0.8)
+    np.testing.assert_array_equal(got_low, want_low)
+    np.testing.assert_array_equal(got_high, want_high)

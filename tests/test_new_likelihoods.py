@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from scipy import differentiate, integrate, optimize, stats
 
 import bayesgd as bg
-from bayesgd import _conjugate_new
+from bayesgd.conjugate import shaped as _conjugate_new
 from bayesgd.models import _elementwise
 
 RNG = np.random.default_rng(20261203)

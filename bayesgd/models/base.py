@@ -144,6 +144,9 @@ class Model:
 
     #: Name of the likelihood family (``"custom"`` for user likelihoods).
     likelihood: str = "custom"
+    #: The role :func:`bayesgd.conjugate` looks up in its registry (``"beta-binomial"``, ...);
+    #: ``None``: no closed-form posterior. See :mod:`bayesgd.conjugate.roles`.
+    conjugate_role: str | None = None
 
     def __init__(
         self,

@@ -43,6 +43,7 @@ class Exponential(ElementwiseModel):
     """
 
     likelihood = "exponential"
+    conjugate_role = "gamma-exponential"
     observed = ("y",)
     domains = {"lam": POSITIVE}
 
@@ -105,6 +106,7 @@ class Normal(ElementwiseModel):
     """
 
     likelihood = "normal"
+    conjugate_role = "normal"
     observed = ("y",)
     domains = {"mu": REAL, "sigma": POSITIVE, "sigma2": POSITIVE}
 
@@ -148,38 +150,62 @@ class Normal(ElementwiseModel):
                 "mean": y.mean(axis=0),
                 "m2": y.var(axis=0) * n,
             }
-        mean = self._sum(y) / n
-        m2 = self._sum((y - mean) ** 2)
+        with np.errstate(over="ignore"):
+            mean = self._sum(y) / n
+        if not np.all(np.isfinite(mean)):  # the sum overflowed: average values scaled to [-1, 1]
+            big = np.max(np.abs(y), axis=0)
+            scale = np.where(big > 0, big, 1.0)
+            mean = scale * (self._sum(y / scale) / n)
+        with np.errstate(over="ignore"):  # a spread past 1e154 has m2 = inf, honestly
+            m2 = self._sum((y - mean) ** 2)
         return {"n": np.full_like(mean, n), "mean": mean, "m2": m2}
 
     def _merge(self, a, b):
         """Chan et al.'s parallel update of (n, mean, M2): stable and exact."""
         n = a["n"] + b["n"]
         safe = np.where(n > 0, n, 1.0)
-        delta = b["mean"] - a["mean"]
-        mean = a["mean"] + delta * b["n"] / safe
+        with np.errstate(over="ignore", invalid="ignore"):
+            delta = b["mean"] - a["mean"]
+            mean = a["mean"] + delta * b["n"] / safe
+        if not np.all(np.isfinite(mean)):  # the difference overflowed: weighted average instead
+            mean = np.where(
+                np.isfinite(mean), mean, a["mean"] * (a["n"] / safe) + b["mean"] * (b["n"] / safe)
+            )
         m2 = a["m2"] + b["m2"] + delta**2 * a["n"] * b["n"] / safe
         return {"n": n, "mean": mean, "m2": m2}
 
     def _variance(self, v):
         return v["sigma"] ** 2 if "sigma" in v else v["sigma2"]
 
-    def _ll(self, v):
-        s2 = self._variance(v)
-        n, mean, m2 = self.stats["n"], self.stats["mean"], self.stats["m2"]
+    @staticmethod
+    def _log_variance(v):
+        """``log sigma^2``, from ``sigma`` without squaring it (1e200 and 1e-200 stay finite)."""
         with np.errstate(divide="ignore"):
-            return -0.5 * n * (_LOG_2PI + np.log(s2)) - (m2 + n * (mean - v["mu"]) ** 2) / (2 * s2)
+            return 2.0 * np.log(v["sigma"]) if "sigma" in v else np.log(v["sigma2"])
+
+    def _ll(self, v):
+        # Residuals are divided by sigma before squaring, never by sigma^2: the log density at
+        # sigma = 1e200 or 1e-200 is finite though sigma^2 is not.
+        log_s2 = self._log_variance(v)
+        n, mean, m2 = self.stats["n"], self.stats["mean"], self.stats["m2"]
+        with np.errstate(over="ignore", under="ignore"):
+            inv_s = np.exp(-0.5 * log_s2)
+            z = (mean - v["mu"]) * inv_s
+            return -0.5 * n * (_LOG_2PI + log_s2) - 0.5 * (m2 * inv_s * inv_s + n * z * z)
 
     def _grad_ll(self, v):
-        s2 = self._variance(v)
+        log_s2 = self._log_variance(v)
         n, mean, m2 = self.stats["n"], self.stats["mean"], self.stats["m2"]
-        d = mean - v["mu"]
-        g_s2 = -0.5 * n / s2 + (m2 + n * d * d) / (2 * s2 * s2)
-        grads = {"mu": n * d / s2}
-        if "sigma" in v:
-            grads["sigma"] = g_s2 * 2 * v["sigma"]
-        else:
-            grads["sigma2"] = g_s2
+        with np.errstate(over="ignore", under="ignore"):
+            inv_s = np.exp(-0.5 * log_s2)
+            z = (mean - v["mu"]) * inv_s
+            # d ll / d log(sigma^2) = (-n + m2 / s2 + n z^2) / 2
+            g_log_s2 = 0.5 * (-n + m2 * inv_s * inv_s + n * z * z)
+            grads = {"mu": n * z * inv_s}
+            if "sigma" in v:
+                grads["sigma"] = 2.0 * g_log_s2 / v["sigma"]
+            else:
+                grads["sigma2"] = g_log_s2 / v["sigma2"]
         return grads
 
     def _pymc_likelihood(self, params):

@@ -71,6 +71,7 @@ class Bernoulli(_SuccessFailure):
     """
 
     likelihood = "bernoulli"
+    conjugate_role = "beta-bernoulli"
     observed = ("y",)
 
     def __init__(self, *, y: Any, p: Any):
@@ -153,6 +154,7 @@ class Binomial(_SuccessFailure):
     """
 
     likelihood = "binomial"
+    conjugate_role = "beta-binomial"
     observed = ("k", "n")
 
     def __init__(self, *, k: Any, n: Any, p: Any):
@@ -175,10 +177,18 @@ class Binomial(_SuccessFailure):
 
     def _stats(self, arrays):
         k, n = arrays["k"], arrays["n"]
-        s = self._sum(k)
-        trials = self._sum(n)
-        const = self._sum(_log_binomial_coefficient(n, k))
-        return {"successes": s, "failures": trials - s, "const": const}
+        with np.errstate(over="ignore"):  # counts summing past 1e308 are refused downstream
+            s = self._sum(k)
+            trials = self._sum(n)
+        log_c, log_n1 = _binomial_constants(n, k)
+        # log p(k | n) under a uniform p is -log(n + 1) per observation: it lets the log
+        # evidence avoid the cancellation of log C(n, k) against log B(k + 1, n - k + 1).
+        return {
+            "successes": s,
+            "failures": _difference(trials, s),
+            "const": self._sum(log_c),
+            "log_uniform": -self._sum(log_n1),
+        }
 
     def _pymc_likelihood(self, params):
         """For :func:`bayesgd.to_pymc`: ``k ~ Binomial(n, p)``."""
@@ -190,21 +200,37 @@ class Binomial(_SuccessFailure):
         return observed(self, "Binomial", "k", d["k"], n=d["n"], p=params["p"])
 
 
-def _log_binomial_coefficient(n: Any, k: Any) -> Any:
-    """``log C(n, k)`` of validated whole counts ``0 <= k <= n``, elementwise.
+def _difference(trials: Any, successes: Any) -> Any:
+    with np.errstate(invalid="ignore"):  # inf - inf: nan, refused by the conjugate update
+        return trials - successes
 
-    In memory, with many observations and a moderate largest ``n``, ``log m!`` is tabulated
-    once for ``m = 0 .. max(n)`` and looked up three times: the same floats as three
-    ``gammaln`` calls per element, at a fraction of the cost.
+
+def _binomial_constants(n: Any, k: Any) -> tuple[Any, Any]:
+    """``log C(n, k)`` and ``log(n + 1)`` of validated whole counts ``0 <= k <= n``.
+
+    In memory, with many observations and a moderate largest ``n``, ``log m!`` and
+    ``log(m + 1)`` are tabulated once for ``m = 0 .. max(n)`` and looked up: the same floats as
+    ``gammaln``/``log1p`` per element, at a fraction of the cost.
     """
     if not (_is_lazy(n) or _is_lazy(k)):
         size = max(n.size, k.size)
         n_max = int(n.max()) if n.size else 0
         if size >= 1024 and n_max < size and n_max < 2**26:
-            table = gammaln(np.arange(n_max + 1, dtype=float) + 1.0)
+            m = np.arange(n_max + 1, dtype=float)
+            table = gammaln(m + 1.0)
             ni, ki = n.astype(np.intp), k.astype(np.intp)
-            return table[ni] - table[ki] - table[ni - ki]
-    return gammaln(n + 1.0) - gammaln(k + 1.0) - gammaln(n - k + 1.0)
+            return table[ni] - table[ki] - table[ni - ki], np.log1p(m)[ni]
+    nf = n.astype(float)  # float64: a uint8 n would give float16 logs
+    with np.errstate(invalid="ignore"):  # inf - inf at n near 1e308: redone below
+        out = gammaln(nf + 1.0) - gammaln(k + 1.0) - gammaln(nf - k + 1.0)
+    if _is_lazy(out) or np.all(np.isfinite(out)):
+        return out, np.log1p(nf)
+    # n near the top of the float range: log C(n, k) = -log(n + 1) - log B(k + 1, n - k + 1)
+    from ..numerics.special import betaln
+
+    nf, k = np.broadcast_arrays(np.asarray(nf, dtype=float), np.asarray(k, dtype=float))
+    stable = -np.log1p(nf) - betaln(k + 1.0, (nf - k) + 1.0)
+    return np.where(np.isfinite(out), out, stable), np.log1p(nf)
 
 
 class Geometric(_SuccessFailure):
@@ -220,6 +246,7 @@ class Geometric(_SuccessFailure):
     """
 
     likelihood = "geometric"
+    conjugate_role = "beta-geometric"
     observed = ("k",)
 
     def __init__(self, *, k: Any, p: Any):
@@ -280,6 +307,7 @@ class NegativeBinomial(_SuccessFailure):
     """
 
     likelihood = "negative_binomial"
+    conjugate_role = "beta-negative_binomial"
     observed = ("k", "r")
 
     def __init__(self, *, k: Any, r: Any, p: Any):
@@ -365,6 +393,7 @@ class Poisson(ElementwiseModel):
     """
 
     likelihood = "poisson"
+    conjugate_role = "gamma-poisson"
     observed = ("k", "exposure")
     domains = {"mu": POSITIVE}
 
@@ -382,8 +411,10 @@ class Poisson(ElementwiseModel):
 
     def _stats(self, arrays):
         k, t = arrays["k"], arrays["exposure"]
+        with np.errstate(over="ignore"):  # events past 1e308 are refused by the conjugate update
+            events = self._sum(k)
         return {
-            "events": self._sum(k),
+            "events": events,
             "exposure": self._sum(t),
             "const": self._sum(xlogy(k, t) - gammaln(k + 1.0)),
         }

@@ -74,6 +74,7 @@ class Multinomial(_CategoryCounts):
     """
 
     likelihood = "multinomial"
+    conjugate_role = "dirichlet-multinomial"
     observed = ("x",)
 
     def __init__(self, *, x: Any, p: Any):
@@ -116,6 +117,7 @@ class Categorical(_CategoryCounts):
     """
 
     likelihood = "categorical"
+    conjugate_role = "dirichlet-categorical"
     observed = ("y",)
 
     def __init__(self, *, y: Any, p: Any):

@@ -404,6 +404,7 @@ class LinearRegression(_Regression):
     """
 
     likelihood = "linear"
+    conjugate_role = "linear"
     task = "regression"
     extra_domains = {"sigma": POSITIVE, "sigma2": POSITIVE}
 

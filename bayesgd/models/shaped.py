@@ -107,6 +107,7 @@ class Gamma(ElementwiseModel):
     """
 
     likelihood = "gamma"
+    conjugate_role = "gamma-gamma"
     observed = ("y",)
     domains = {"alpha": POSITIVE, "beta": POSITIVE}
 
@@ -187,6 +188,7 @@ class LogNormal(Normal):
     """
 
     likelihood = "lognormal"
+    conjugate_role = "lognormal"
 
     def __init__(
         self,

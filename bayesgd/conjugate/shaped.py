@@ -14,7 +14,7 @@ LogNormal                                     ``prior=stats.normal_inverse_gamma
 The LogNormal posteriors *are* the Normal ones of ``log y`` (the model keeps the Normal
 statistics of ``log y``): they reuse those classes and add the Jacobian ``-sum(log y)`` to the
 log evidence, and give the predictive of ``y`` itself (``stats.lognorm``, or :data:`logt` where
-the Normal one is a Student t). :func:`dispatch` is reached from :func:`bayesgd.conjugate`.
+the Normal one is a Student t). The two roles register themselves (``"gamma-gamma"``, ``"lognormal"``).
 
 Examples
 --------
@@ -37,21 +37,16 @@ import numpy as np
 from scipy import stats
 from scipy.special import gammaln, xlogy
 
-from .conjugate import (
-    ConjugatePosterior,
-    _as_gamma,
-    _check_kwargs,
-    _GammaPosterior,
-    _NIGPosterior,
-    _NormalMeanPosterior,
-    _NormalVariancePosterior,
-    _not_conjugate,
-    _reduce,
-)
-from .models.base import Model
-from .priors import NIGPrior, UnivariatePrior
+from ..models.base import Model
+from ..priors import NIGPrior, UnivariatePrior
+from ._common import _check_kwargs, _reduce
+from .base import ConjugatePosterior
+from .gamma import _GammaPosterior
+from .normal import _NIGPosterior, _NormalMeanPosterior, _NormalVariancePosterior
+from .roles import _as_gamma, register_role
+from .roles import not_conjugate as _not_conjugate
 
-__all__ = ["DISPATCH", "NEW_CONJUGATE_PAIRS", "dispatch", "logt"]
+__all__ = ["NEW_CONJUGATE_PAIRS", "logt"]
 
 #: The pairs this module adds, in :data:`bayesgd.conjugate.CONJUGATE_PAIRS`' spelling.
 NEW_CONJUGATE_PAIRS: tuple[str, ...] = (
@@ -141,6 +136,7 @@ class _GammaRatePosterior(_GammaPosterior):
     def __init__(self, model: Model, a0: np.ndarray, rate0: np.ndarray):
         ConjugatePosterior.__init__(self, model)
         self.pair = "gamma-gamma"
+        self._role = None  # its evidence and predictive are its own
         self._name = "beta"
         shape, group = model.parameters["beta"].shape, model.group_shape
         a0 = np.broadcast_to(a0, shape).astype(float)
@@ -218,7 +214,9 @@ class _LogNormalMeanPosterior(_NormalMeanPosterior):
         1.0
         """
         _check_kwargs(new, (), "a LogNormal (known sigma) posterior predictive")
-        return stats.lognorm(np.sqrt(self._scale**2 + self._s2), scale=np.exp(self._loc))
+        return stats.lognorm(
+            np.sqrt(self._scale**2 + np.exp(self._log_s2)), scale=np.exp(self._loc)
+        )
 
 
 class _LogNormalVariancePosterior(_NormalVariancePosterior):
@@ -327,23 +325,5 @@ def _dispatch_lognormal(model: Model) -> ConjugatePosterior:
     )
 
 
-#: Likelihood name -> the function that builds its conjugate posterior.
-DISPATCH = {"gamma": _dispatch_gamma, "lognormal": _dispatch_lognormal}
-
-
-def dispatch(model: Model) -> ConjugatePosterior:
-    """The conjugate posterior of a Gamma or LogNormal model.
-
-    Raises
-    ------
-    NotConjugateError
-        If the priors are not conjugate to the likelihood (the message says what is).
-
-    Examples
-    --------
-    >>> from scipy import stats
-    >>> import bayesgd as bg
-    >>> dispatch(bg.Gamma(y=[2.0], alpha=1.0, beta=stats.gamma(1))).dist["beta"].mean()
-    np.float64(0.6666666666666666)
-    """
-    return DISPATCH[model.likelihood](model)
+register_role("gamma-gamma", _dispatch_gamma, pairs=NEW_CONJUGATE_PAIRS[:1])
+register_role("lognormal", _dispatch_lognormal, pairs=NEW_CONJUGATE_PAIRS[1:])
