@@ -14,7 +14,8 @@ LogNormal                                     ``prior=stats.normal_inverse_gamma
 The LogNormal posteriors *are* the Normal ones of ``log y`` (the model keeps the Normal
 statistics of ``log y``): they reuse those classes and add the Jacobian ``-sum(log y)`` to the
 log evidence, and give the predictive of ``y`` itself (``stats.lognorm``, or :data:`logt` where
-the Normal one is a Student t). The two roles register themselves (``"gamma-gamma"``, ``"lognormal"``).
+the Normal one is a Student t). The two roles register themselves (``"gamma-gamma"``,
+``"lognormal"``).
 
 Examples
 --------
