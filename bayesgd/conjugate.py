@@ -453,7 +453,7 @@ class ConjugatePosterior(Posterior):
         >>> post.hyper
         {'a': 4.0, 'b': 2.0}
         """
-        return conjugate(self.model.update(**data))
+        return conjugate(self.model.updated(**data))
 
     def __repr__(self) -> str:
         hyper = {

@@ -2074,7 +2074,7 @@ class GridPosterior(Posterior):
         >>> round(post.update(y=[1, 1]).mean()["p"], 6)   # Beta(5, 2)
         0.714286
         """
-        new_model = self.model.update(**more_data)
+        new_model = self.model.updated(**more_data)
         return GridPosterior(
             new_model,
             _layout=_Layout(new_model),

@@ -904,7 +904,7 @@ def test_streaming_normal_large_offset_equals_batch():
     # known-mu variance posterior with the offset
     m = bg.Normal(y=y[:100], mu=1e6, sigma2=stats.invgamma(2, scale=1))
     for chunk in np.array_split(y[100:], 50):
-        m = m.update(y=chunk)
+        m.update(y=chunk)
     one = conjugate(bg.Normal(y=y, mu=1e6, sigma2=stats.invgamma(2, scale=1)))
     np.testing.assert_allclose(conjugate(m).hyper["b"], one.hyper["b"], rtol=1e-10)
     np.testing.assert_allclose(one.hyper["b"], 1 + 0.5 * np.sum((y - 1e6) ** 2), rtol=1e-10)

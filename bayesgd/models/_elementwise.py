@@ -375,17 +375,18 @@ class ElementwiseModel(Model):
     def bytes_per_evaluation(self) -> int:
         return 8 * 8 * max(1, int(np.prod(self.group_shape)))
 
-    def update(self, **data: Any) -> ElementwiseModel:
+    def updated(self, **data: Any) -> ElementwiseModel:
         """A new model that has also seen ``data`` (same names as the constructor's data).
 
         Sufficient statistics are merged, so any sequence of updates equals one batch. Raw data
-        are kept beside them while they stay small (for :func:`bayesgd.to_pymc`).
+        are kept beside them while they stay small (for :func:`bayesgd.to_pymc`). This model is
+        left unchanged; :meth:`update` changes it in place.
 
         Examples
         --------
         >>> from scipy import stats
         >>> import bayesgd as bg
-        >>> m = bg.Binomial(k=7, n=10, p=stats.beta(2, 2)).update(k=3, n=5)
+        >>> m = bg.Binomial(k=7, n=10, p=stats.beta(2, 2)).updated(k=3, n=5)
         >>> m.stats["successes"], m.stats["failures"]
         (array(10.), array(5.))
         """

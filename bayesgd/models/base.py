@@ -454,11 +454,36 @@ class Model:
             draws.update(prior.rvs(shape, generator))
         return {n: draws[n] for n in self.parameters}
 
-    def update(self, **data: Any) -> Model:
-        """A new model with more observations (sequential updating)."""
+    def updated(self, **data: Any) -> Model:
+        """A new model that has also seen ``data``; this one is left unchanged.
+
+        Takes the same data names as the constructor. Sufficient statistics (or rows) are
+        merged, so any sequence of updates equals one batch. A custom :class:`Model` carries its
+        data inside ``log_likelihood`` and refuses (build a new one instead).
+        """
         raise TypeError(
             "a custom Model carries its data inside log_likelihood; build a new Model to add data"
         )
+
+    def update(self, **data: Any) -> None:
+        """Add observations to this model in place and return None, as ``dict.update`` does.
+
+        ``for chunk in chunks: m.update(y=chunk)`` leaves ``m`` equal to the model of all the
+        chunks at once. The data are validated first: a refused chunk leaves ``m`` unchanged.
+        Use :meth:`updated` for a new model that leaves this one as it was.
+
+        Examples
+        --------
+        >>> from scipy import stats
+        >>> import bayesgd as bg
+        >>> m = bg.Bernoulli(y=[1, 0], p=stats.beta(1, 1))
+        >>> for chunk in ([1, 1], [0, 1, 1]):
+        ...     m.update(y=chunk)
+        >>> float(m.stats["successes"]), m.n_obs
+        (5.0, 7)
+        """
+        new = self.updated(**data)  # raises before anything changes
+        self.__dict__.update(new.__dict__)
 
     def copy(self) -> Model:
         """A shallow copy."""

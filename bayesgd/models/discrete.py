@@ -224,8 +224,8 @@ class NegativeBinomial(_SuccessFailure):
     r : float or array_like
         Known number of successes (positive; real values allowed as in scipy): one value, one
         per group, or one per observation (broadcast against ``k`` like Poisson's exposure).
-        ``update(k=..., r=...)`` takes the ``r`` of new observations; it may be left out when
-        the model's ``r`` is one value or one per group.
+        ``update(k=..., r=...)`` and ``updated`` take the ``r`` of new observations; it may be
+        left out when the model's ``r`` is one value or one per group.
     p : scipy.stats frozen distribution or float
         Prior on the success probability.
 
@@ -242,7 +242,7 @@ class NegativeBinomial(_SuccessFailure):
     >>> m = bg.NegativeBinomial(k=[4, 6], r=3, p=stats.beta(1, 1))
     >>> float(m.stats["successes"])
     6.0
-    >>> float(m.update(k=[2], r=5).stats["successes"])
+    >>> float(m.updated(k=[2], r=5).stats["successes"])
     11.0
     """
 
@@ -284,13 +284,13 @@ class NegativeBinomial(_SuccessFailure):
             "const": self._sum(gammaln(k + r) - gammaln(k + 1.0) - gammaln(r)),
         }
 
-    def update(self, **data: Any) -> NegativeBinomial:
+    def updated(self, **data: Any) -> NegativeBinomial:
         if "r" not in data and self._shared_r() is None and "k" in data:
             raise TypeError(
                 "update() needs r=, the number of successes of each new observation: the "
                 "model's r varies between observations"
             )
-        new = super().update(**data)
+        new = super().updated(**data)
         if "r" in data:  # validated by the update itself
             old, given = self._shared_r(), data["r"]
             same = old is not None and not _is_dask(given)

@@ -733,7 +733,7 @@ class Perceptron(Model):
         return pm.Normal("y", mu=f, sigma=v["sigma"], observed=self.data["y"])
 
     # ------------------------------------------------------------------ other
-    def update(self, **data: Any) -> Perceptron:
+    def updated(self, **data: Any) -> Perceptron:
         """A new model with more rows ``X``, ``y`` appended (same network and priors)."""
         if set(data) != {"X", "y"}:
             raise TypeError(f"update() needs exactly X and y, got {sorted(data)}")

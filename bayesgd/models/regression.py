@@ -208,7 +208,7 @@ class _GLM(_Regression):
     def bytes_per_evaluation(self) -> int:
         return 8 * 4 * self.n_obs
 
-    def update(self, **data: Any) -> _GLM:
+    def updated(self, **data: Any) -> _GLM:
         """A new model with more rows ``X``, ``y`` (and ``offset``) appended."""
         expected = set(self.data)
         if set(data) != expected:
@@ -483,7 +483,7 @@ class LinearRegression(_Regression):
     def bytes_per_evaluation(self) -> int:
         return 8 * 4 * (self.n_features + 1) ** 2
 
-    def update(self, **data: Any) -> LinearRegression:
+    def updated(self, **data: Any) -> LinearRegression:
         """A new model with more rows ``X``, ``y``; equals fitting all rows at once."""
         if set(data) != {"X", "y"}:
             raise TypeError(f"update() needs exactly X and y, got {sorted(data)}")
