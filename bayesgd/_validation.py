@@ -14,6 +14,7 @@ __all__ = [
     "check_prob",
     "check_probs",
     "check_size",
+    "owned",
 ]
 
 
@@ -83,4 +84,37 @@ def check_finite_array(value: Any, name: str, *, dtype: Any = float) -> np.ndarr
         raise TypeError(f"{name} must be numeric array-like, got {type(value).__name__}") from exc
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+    return arr
+
+
+def owned(arr: Any, *sources: Any) -> Any:
+    """``arr`` as a read-only array that shares no memory with the caller's ``sources``.
+
+    A model or posterior keeps what it is given: ``arr`` is copied when it may share memory
+    with one of ``sources`` (the arguments it was made from; lists and numbers never do), so
+    the caller editing their array later changes nothing. The result is read-only, so nothing
+    the model hands out can change it either. Lazy (dask) arrays are returned as they are.
+
+    Examples
+    --------
+    >>> y = np.array([1.0, 2.0])
+    >>> kept = owned(np.asarray(y), y)
+    >>> y[0] = 5.0
+    >>> kept, kept.flags.writeable
+    (array([1., 2.]), False)
+    """
+    if not isinstance(arr, np.ndarray):
+        return arr
+    for source in sources:
+        if source is None or isinstance(source, numbers.Number | str | bytes | list):
+            continue
+        try:
+            src = source if isinstance(source, np.ndarray) else np.asarray(source)
+        except (TypeError, ValueError):  # pragma: no cover - sources were converted before
+            src = None
+        if src is None or not isinstance(src, np.ndarray) or np.may_share_memory(arr, src):
+            arr = arr.copy()
+            break
+    arr = arr.view()  # a read-only view: never flip the flag of an array another may hold
+    arr.flags.writeable = False
     return arr

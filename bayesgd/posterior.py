@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import as_rng, check_positive_int, check_prob, check_probs, check_size
+from ._validation import as_rng, check_positive_int, check_prob, check_probs, check_size, owned
 from .models.base import Model
 
 if TYPE_CHECKING:
@@ -43,12 +43,18 @@ def hdi_column_names(prob: float) -> tuple[str, str]:
 
 
 def _scalarise(value: Any) -> Any:
-    arr = np.asarray(value, dtype=float)
+    """A float, or a fresh array: what a posterior hands out never aliases its own state."""
+    arr = np.array(value, dtype=float)  # always a copy
     return float(arr) if arr.ndim == 0 else arr
 
 
 class Posterior:
     """Base class of every posterior. Subclasses implement the ``_``-prefixed hooks.
+
+    The public methods (:meth:`mean`, :meth:`sd`, :meth:`mode`, :meth:`median`,
+    :meth:`quantile`, :meth:`hdi`, :meth:`sample`, :meth:`summary`) wrap the hooks and always
+    return floats or fresh arrays, so writing into a returned array never changes a later
+    answer, whatever a hook returns.
 
     Attributes
     ----------
@@ -151,7 +157,7 @@ class Posterior:
         """Joint draws: a dict of arrays of shape ``size + parameter shape``."""
         shape = check_size(size)
         draws = self._sample(shape, as_rng(rng))
-        return {name: np.asarray(draws[name], dtype=float) for name in self.names}
+        return {name: np.array(draws[name], dtype=float) for name in self.names}
 
     def predict(self, X_new: Any, **kwargs: Any) -> Any:
         """Posterior predictive at new inputs, for models that predict (regressions, Perceptron).
@@ -256,7 +262,7 @@ class SamplePosterior(Posterior):
                 raise ValueError(f"draws[{name!r}] contains non-finite values")
             if lead == 2:
                 chains = arr.shape[:2]
-            flat[name] = arr.reshape((-1, *param.shape))
+            flat[name] = owned(arr.reshape((-1, *param.shape)), draws[name])
             leads.append(arr.shape[:lead])
         if len(set(leads)) > 1:
             raise ValueError(
@@ -307,7 +313,7 @@ class SamplePosterior(Posterior):
         shape = self._chain_shape or (1, len(next(iter(self.draws.values()))))
         return az.from_dict(
             posterior={
-                n: x.reshape((*shape, *self.model.parameters[n].shape))
+                n: x.reshape((*shape, *self.model.parameters[n].shape)).copy()
                 for n, x in self.draws.items()
             }
         )

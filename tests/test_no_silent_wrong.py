@@ -69,3 +69,308 @@ def test_a_refused_update_leaves_the_model_unchanged():
     assert float(m.stats["successes"]) == 7.0 and m.n_obs == 1
     with pytest.raises(TypeError, match="custom Model"):
         bg.Model(priors={"a": stats.norm()}, log_likelihood=lambda a: -(a**2)).update(y=[1.0])
+
+
+# ------------------------------------------------------------ item 2: models own their data
+
+
+def _owned_cases():
+    """(name, build(arrays) -> model, arrays): every model class and every array argument."""
+    rng = np.random.default_rng(2)
+    X2 = rng.normal(size=(12, 2))
+    return [
+        (
+            "bernoulli",
+            lambda a: bg.Bernoulli(y=a["y"], p=stats.beta(2, 2)),
+            {"y": np.array([1, 0, 1, 1, 0])},
+        ),
+        (
+            "bernoulli_bool",
+            lambda a: bg.Bernoulli(y=a["y"], p=stats.beta(2, 2)),
+            {"y": np.array([True, False, True])},
+        ),
+        (
+            "binomial",
+            lambda a: bg.Binomial(k=a["k"], n=a["n"], p=stats.beta(2, 2)),
+            {"k": np.array([3, 4]), "n": np.array([10, 9])},
+        ),
+        (
+            "geometric",
+            lambda a: bg.Geometric(k=a["k"], p=stats.beta(2, 2)),
+            {"k": np.array([1, 3, 2])},
+        ),
+        (
+            "negative_binomial",
+            lambda a: bg.NegativeBinomial(k=a["k"], r=a["r"], p=stats.beta(2, 2)),
+            {"k": np.array([4, 6, 1]), "r": np.array([3.0, 2.0, 5.0])},
+        ),
+        (
+            "poisson",
+            lambda a: bg.Poisson(k=a["k"], exposure=a["t"], mu=stats.gamma(2)),
+            {"k": np.array([2, 5, 1]), "t": np.array([1.0, 2.0, 0.5])},
+        ),
+        (
+            "exponential",
+            lambda a: bg.Exponential(y=a["y"], lam=stats.gamma(2)),
+            {"y": np.array([0.5, 1.5, 0.2])},
+        ),
+        (
+            "normal",
+            lambda a: bg.Normal(y=a["y"], mu=stats.norm(0, 10), sigma=a["sigma"]),
+            {"y": np.array([1.0, 2.0, 1.5]), "sigma": np.array(1.5)},
+        ),
+        (
+            "normal_sigma_prior",
+            lambda a: bg.Normal(y=a["y"], mu=stats.norm(0, 10), sigma=stats.halfnorm(scale=5)),
+            {"y": np.array([1.0, 2.0, 1.5])},
+        ),
+        (
+            "multinomial",
+            lambda a: bg.Multinomial(x=a["x"], p=stats.dirichlet([1, 1, 1])),
+            {"x": np.array([[3, 1, 0], [2, 2, 1]])},
+        ),
+        (
+            "categorical",
+            lambda a: bg.Categorical(y=a["y"], p=stats.dirichlet([1, 1, 1])),
+            {"y": np.array([0, 2, 2, 1])},
+        ),
+        (
+            "linear",
+            lambda a: bg.LinearRegression(
+                X=a["X"],
+                y=a["y"],
+                coef=stats.norm(0, 3),
+                intercept=stats.norm(0, 5),
+                sigma=a["sigma"],
+            ),
+            {"X": X2.copy(), "y": X2 @ [1.0, -1.0] + 0.1, "sigma": np.array(0.7)},
+        ),
+        (
+            "linear_fixed_coef",
+            lambda a: bg.LinearRegression(
+                X=a["X"], y=a["y"], coef=a["coef"], intercept=stats.norm(0, 5), sigma=1.0
+            ),
+            {"X": X2.copy(), "y": X2 @ [1.0, -1.0], "coef": np.array([1.0, -1.0])},
+        ),
+        (
+            "logistic",
+            lambda a: bg.LogisticRegression(
+                X=a["X"], y=a["y"], coef=stats.norm(0, 2.5), intercept=stats.norm(0, 5)
+            ),
+            {"X": X2.copy(), "y": (X2[:, 0] > 0).astype(float)},
+        ),
+        (
+            "poisson_regression",
+            lambda a: bg.PoissonRegression(
+                X=a["X"], y=a["y"], coef=stats.norm(0, 1), offset=a["offset"]
+            ),
+            {"X": X2.copy(), "y": np.arange(12) % 4, "offset": np.linspace(-0.5, 0.5, 12)},
+        ),
+        (
+            "perceptron",
+            lambda a: bg.Perceptron(a["X"], a["y"], hidden=2, biases=a["b"]),
+            {
+                "X": X2.copy(),
+                "y": (X2[:, 1] > 0).astype(np.int64),
+                "b": {"b1": stats.norm(0, 1), "b2": np.array(0.25)},
+            },
+        ),
+        (
+            "custom",
+            lambda a: bg.Model(
+                priors={"mu": stats.norm(0, 5), "s": a["s"]},
+                log_likelihood=lambda mu, s: stats.norm.logpdf(1.0, mu, s),
+                grad_log_likelihood=lambda mu, s: {"mu": (1.0 - mu) / s**2},
+            ),
+            {"s": np.array(2.0)},
+        ),
+    ]
+
+
+def _scribble(arrays):
+    """Overwrite every array the caller passed (in place), including those inside dicts."""
+    for value in arrays.values():
+        if isinstance(value, dict):
+            _scribble(value)
+        elif isinstance(value, np.ndarray):
+            value[...] = 7 if value.dtype != bool else False
+
+
+def _pymc_constants(model):
+    import pytensor.graph.traversal as traversal
+
+    pm_model = bg.to_pymc(model)
+    roots = list(pm_model.observed_RVs) + list(pm_model.potentials)
+    roots += [pm_model.rvs_to_values[rv] for rv in pm_model.observed_RVs]
+    return [np.asarray(c.data) for c in traversal.ancestors(roots) if hasattr(c, "data")]
+
+
+def _answers(model):
+    out = {"theta": None}
+    theta = model.prior_sample(3, rng=1)
+    out["log_density"] = model.log_density(**theta)
+    out["grad"] = model.grad_log_density(**theta)
+    try:
+        out["conjugate"] = bg.conjugate(model).mean()
+    except bg.NotConjugateError:
+        out["conjugate"] = None
+    if model.size <= 2:
+        out["grid"] = bg.grid(model, points=41).mean()
+    out["map"] = bg.map_estimate(model, max_iter=300).params
+    return out
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize(
+    ("name", "build", "arrays"), [pytest.param(*case, id=case[0]) for case in _owned_cases()]
+)
+def test_editing_the_callers_arrays_changes_nothing(name, build, arrays):
+    import copy
+
+    pristine = build(copy.deepcopy(arrays))
+    model = build(arrays)
+    _scribble(arrays)
+    got, want = _answers(model), _answers(pristine)
+    for key, value in want.items():
+        if isinstance(value, dict):
+            for k in value:
+                np.testing.assert_array_equal(got[key][k], value[k], err_msg=f"{name} {key}")
+        else:
+            np.testing.assert_array_equal(got[key], value, err_msg=f"{name} {key}")
+    for a, b in zip(_pymc_constants(model), _pymc_constants(pristine), strict=True):
+        np.testing.assert_array_equal(a, b, err_msg=f"{name} to_pymc")
+    # nothing the model hands out can be written to either
+    for container in ("data", "stats", "fixed"):
+        for key, value in (getattr(model, container, None) or {}).items():
+            if isinstance(value, np.ndarray):
+                with pytest.raises(ValueError, match="read-only"):
+                    value[...] = 0
+                assert value.flags.writeable is False, (container, key)
+
+
+def test_pandas_columns_are_copied():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"y": [1.0, 2.0, 4.0], "x": [0.0, 1.0, 2.0]})
+    m = bg.Normal(y=frame["y"], mu=stats.norm(0, 10), sigma=1.0)
+    r = bg.LinearRegression(X=frame[["x"]], y=frame["y"], coef=stats.norm(0, 3), sigma=1.0)
+    frame.loc[:, :] = 0.0
+    np.testing.assert_array_equal(m.data["y"], [1.0, 2.0, 4.0])
+    np.testing.assert_array_equal(r.data["X"][:, 0], [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(r.data["y"], [1.0, 2.0, 4.0])
+
+
+# ------------------------------------------- item 3: posteriors never change through outputs
+
+_X3 = np.random.default_rng(3).normal(size=(15, 2))
+_Y3 = _X3 @ [0.5, -1.0] + 0.2 + 0.3 * np.random.default_rng(4).normal(size=15)
+
+
+def _posteriors():
+    """One posterior of every type (every conjugate family, grid, Laplace, draws, PyMC)."""
+    import arviz as az
+
+    from bayesgd.posterior import SamplePosterior
+    from bayesgd.priors import NormalInverseGamma
+    from bayesgd.pymc import PyMCPosterior
+
+    cat = bg.Categorical(y=[0, 2, 2, 1, 2], p=stats.dirichlet([1, 1, 1]))
+    logistic = bg.LogisticRegression(
+        X=_X3, y=(_Y3 > 0).astype(int), coef=stats.norm(0, 2), intercept=stats.norm(0, 5)
+    )
+    lin_nig = bg.LinearRegression(
+        X=np.column_stack([np.ones(15), _X3]),
+        y=_Y3,
+        prior=NormalInverseGamma(mean=[0, 0, 0], cov=10.0, a=2, b=2),
+    )
+    lin_gauss = bg.LinearRegression(
+        X=_X3, y=_Y3, coef=stats.norm(0, 3), intercept=stats.norm(0, 3), sigma=0.3
+    )
+    draws = {"p": stats.dirichlet([2, 3, 4]).rvs(200, random_state=0)}
+    yield "beta", bg.conjugate(bg.Binomial(k=[3, 4], n=[10, 9], p=stats.beta([1, 2], [1, 2])))
+    yield "gamma", bg.conjugate(bg.Poisson(k=[[2, 5], [1, 3]], mu=stats.gamma([2, 3])))
+    yield (
+        "normal_mean",
+        bg.conjugate(bg.Normal(y=[[1.0, 2.0]], mu=stats.norm([0, 1], 10), sigma=1.0)),
+    )
+    yield (
+        "normal_variance",
+        bg.conjugate(bg.Normal(y=[[1.0, 2.0]], mu=0.5, sigma2=stats.invgamma([2, 3]))),
+    )
+    yield (
+        "nig",
+        bg.conjugate(bg.Normal(y=[1.0, 2.0, 1.2], prior=stats.normal_inverse_gamma(0, 1, 2, 2))),
+    )
+    yield "dirichlet", bg.conjugate(cat)
+    yield "regression_nig", bg.conjugate(lin_nig)
+    yield "regression_gaussian", bg.conjugate(lin_gauss)
+    yield "grid", bg.grid(cat, points=41)
+    yield "laplace", bg.laplace(logistic)
+    yield "laplace_constrained", bg.laplace(logistic, space="constrained")
+    yield "samples", SamplePosterior(cat, draws)
+    yield "pymc", PyMCPosterior(cat, az.from_dict(posterior={"p": draws["p"].reshape(2, 100, 3)}))
+
+
+def _every_output(post):
+    return {
+        "mean": post.mean(),
+        "sd": post.sd(),
+        "mode": post.mode(),
+        "median": post.median(),
+        "quantile": post.quantile([0.1, 0.9]),
+        "hdi": post.hdi(0.9),
+        "sample": post.sample(7, rng=3),
+    }
+
+
+def _scribble_all(value):
+    """Write into every array reachable from ``value``; return how many were written."""
+    if isinstance(value, dict):
+        return sum(_scribble_all(v) for v in value.values())
+    if isinstance(value, tuple | list):
+        return sum(_scribble_all(v) for v in value)
+    if isinstance(value, np.ndarray):
+        value[...] = -123.0
+        return 1
+    return 0
+
+
+def _assert_same(a, b, where=""):
+    if isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for k in a:
+            _assert_same(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, tuple | list):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _assert_same(x, y, f"{where}[{i}]")
+    else:
+        np.testing.assert_array_equal(a, b, err_msg=where)
+
+
+_POSTERIOR_KINDS = [
+    "beta", "gamma", "normal_mean", "normal_variance", "nig", "dirichlet", "regression_nig",
+    "regression_gaussian", "grid", "laplace", "laplace_constrained", "samples", "pymc",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def posteriors():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return dict(_posteriors())
+
+
+def test_every_posterior_type_is_covered(posteriors):
+    assert sorted(posteriors) == sorted(_POSTERIOR_KINDS)
+
+
+@pytest.mark.parametrize("kind", _POSTERIOR_KINDS)
+def test_writing_into_returned_arrays_changes_no_later_answer(posteriors, kind):
+    post = posteriors[kind]
+    first = _every_output(post)
+    summary = post.summary()
+    reference = _every_output(post)  # the same answers, kept apart
+    assert _scribble_all(first) > 0  # every type hands out at least one array
+    _assert_same(_every_output(post), reference, kind)
+    assert post.summary().equals(summary)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import owned
 from .base import KEEP_DATA_LIMIT, Model
 
 __all__ = ["ElementwiseModel", "check_counts", "check_real", "check_rows"]
@@ -204,7 +205,7 @@ def _arrays(stats: Mapping[str, Any]) -> dict[str, np.ndarray]:
         import dask
 
         stats = {**stats, **dict(zip(lazy, dask.compute(*(stats[k] for k in lazy)), strict=True))}
-    return {k: np.asarray(v, dtype=float) for k, v in stats.items()}
+    return {k: owned(np.asarray(v, dtype=float)) for k, v in stats.items()}
 
 
 def _compute(value: Any) -> Any:
@@ -232,7 +233,7 @@ class ElementwiseModel(Model):
         self.stats: dict[str, np.ndarray] = _arrays(self._stats(arrays))
         self.n_obs = self._count(arrays)
         self.data = (
-            arrays
+            {k: owned(a, data.get(k)) for k, a in arrays.items()}
             if self.n_obs * max(1, int(np.prod(self.group_shape))) <= KEEP_DATA_LIMIT
             and not any(_is_lazy(a) for a in arrays.values())
             else None
@@ -405,7 +406,7 @@ class ElementwiseModel(Model):
             and new.n_obs * max(1, int(np.prod(self.group_shape))) <= KEEP_DATA_LIMIT
             and not any(_is_lazy(a) for a in arrays.values())
         ):
-            new.data = {k: np.concatenate([self.data[k], arrays[k]]) for k in self.data}
+            new.data = {k: owned(np.concatenate([self.data[k], arrays[k]])) for k in self.data}
         else:
             new.data = None
         return new

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import owned
 from ..priors import Prior, make_prior
 from ..transforms import Transform
 
@@ -209,7 +210,8 @@ class Model:
             if value is None:
                 continue
             if len(names) == 1 and _is_number(value):
-                self.fixed[names[0]] = _check_fixed(names[0], value, domains.get(names[0], REAL))
+                fixed = _check_fixed(names[0], value, domains.get(names[0], REAL))
+                self.fixed[names[0]] = owned(fixed, value)
                 continue
             prior = make_prior(
                 names, value, shape=shapes.get(names[0]) if len(names) == 1 else None

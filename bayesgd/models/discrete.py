@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from scipy.special import gammaln, xlog1py, xlogy
 
+from .._validation import owned
 from ._elementwise import ElementwiseModel, _is_dask, _is_lazy, check_counts, check_real
 from .base import POSITIVE, UNIT
 
@@ -250,7 +251,7 @@ class NegativeBinomial(_SuccessFailure):
     observed = ("k", "r")
 
     def __init__(self, *, k: Any, r: Any, p: Any):
-        r = check_real("r", r, low=0.0, strict=True)
+        r = owned(check_real("r", r, low=0.0, strict=True), r)
         self.r = r
         self._init_family({"k": k, "r": r}, {"p": p})
 
