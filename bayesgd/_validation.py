@@ -15,6 +15,7 @@ __all__ = [
     "check_probs",
     "check_size",
     "owned",
+    "refuse_masked",
 ]
 
 
@@ -118,3 +119,28 @@ def owned(arr: Any, *sources: Any) -> Any:
     arr = arr.view()  # a read-only view: never flip the flag of an array another may hold
     arr.flags.writeable = False
     return arr
+
+
+def refuse_masked(value: Any, name: str) -> None:
+    """Raise a ValueError naming ``name`` if ``value`` is a masked array with masked entries.
+
+    ``np.asarray`` would read a masked array's hidden values as data (a silent wrong answer);
+    which observations to drop is the caller's decision, so bayesgd asks for it explicitly. A
+    masked array with nothing masked is plain data.
+
+    Examples
+    --------
+    >>> refuse_masked(np.ma.masked_array([1.0, 2.0], mask=[0, 0]), "y")  # nothing masked: fine
+    >>> refuse_masked(np.ma.masked_array([1.0, 100.0], mask=[0, 1]), "y")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: y is a masked array with 1 masked value(s); bayesgd does not read masked ...
+    """
+    if isinstance(value, np.ma.MaskedArray):
+        masked = int(np.ma.getmaskarray(value).sum())
+        if masked:
+            raise ValueError(
+                f"{name} is a masked array with {masked} masked value(s); bayesgd does not read "
+                f"masked data: pass the observations to use, e.g. {name}.compressed() for 1-D "
+                f"data, or drop the masked rows ({name}[~{name}.mask.any(axis=-1)]) yourself"
+            )

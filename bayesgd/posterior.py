@@ -27,7 +27,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import as_rng, check_positive_int, check_prob, check_probs, check_size, owned
+from ._validation import (
+    as_rng,
+    check_positive_int,
+    check_prob,
+    check_probs,
+    check_size,
+    owned,
+    refuse_masked,
+)
 from .models.base import Model
 
 if TYPE_CHECKING:
@@ -251,6 +259,7 @@ class SamplePosterior(Posterior):
         for name, param in model.parameters.items():
             if name not in draws:
                 raise ValueError(f"draws has no entry for parameter {name!r}")
+            refuse_masked(draws[name], f"draws[{name!r}]")
             arr = np.asarray(draws[name], dtype=float)
             lead = arr.ndim - len(param.shape)
             if lead not in (1, 2) or arr.shape[lead:] != param.shape:

@@ -374,3 +374,72 @@ def test_writing_into_returned_arrays_changes_no_later_answer(posteriors, kind):
     assert _scribble_all(first) > 0  # every type hands out at least one array
     _assert_same(_every_output(post), reference, kind)
     assert post.summary().equals(summary)
+
+
+# -------------------------------------------------------------------- item 4: masked arrays
+
+
+def _masked(values, dtype=float):
+    arr = np.asarray(values, dtype=dtype)
+    mask = np.zeros(arr.shape, dtype=bool)
+    mask.flat[-1] = True
+    return np.ma.masked_array(arr, mask=mask)
+
+
+_X4 = np.column_stack([np.linspace(-1, 1, 4), np.linspace(0, 2, 4)])
+#: (argument name, builder taking that argument masked): every data argument of every class
+_MASKED_CASES = [
+    ("y", lambda m: bg.Normal(y=m([1.0, 2.0, 100.0]), mu=stats.norm(0, 10), sigma=1.0)),
+    ("y", lambda m: bg.Bernoulli(y=m([1, 0, 1], int), p=stats.beta(1, 1))),
+    ("y", lambda m: bg.Bernoulli(y=m([True, False, True], bool), p=stats.beta(1, 1))),
+    ("y", lambda m: bg.Bernoulli(y=m([1, 0, 1], np.uint8), p=stats.beta(1, 1))),
+    ("k", lambda m: bg.Binomial(k=m([1, 2, 3], int), n=[5, 5, 5], p=stats.beta(1, 1))),
+    ("n", lambda m: bg.Binomial(k=[1, 2, 3], n=m([5, 5, 5], int), p=stats.beta(1, 1))),
+    ("k", lambda m: bg.Geometric(k=m([1, 2, 3], int), p=stats.beta(1, 1))),
+    ("k", lambda m: bg.NegativeBinomial(k=m([1, 2, 3], int), r=2, p=stats.beta(1, 1))),
+    ("r", lambda m: bg.NegativeBinomial(k=[1, 2, 3], r=m([2.0, 2, 9]), p=stats.beta(1, 1))),
+    ("k", lambda m: bg.Poisson(k=m([1, 2, 3], int), mu=stats.gamma(2))),
+    ("exposure", lambda m: bg.Poisson(k=[1, 2, 3], exposure=m([1.0, 2, 3]), mu=stats.gamma(2))),
+    ("y", lambda m: bg.Exponential(y=m([1.0, 2.0, 3.0]), lam=stats.gamma(2))),
+    ("x", lambda m: bg.Multinomial(x=m([[1, 2], [3, 4]], int), p=stats.dirichlet([1, 1]))),
+    ("y", lambda m: bg.Categorical(y=m([0, 1, 1], int), p=stats.dirichlet([1, 1]))),
+    ("sigma", lambda m: bg.Normal(y=[1.0, 2.0], mu=stats.norm(), sigma=m([1.0, 2.0]))),
+    ("X", lambda m: bg.LinearRegression(X=m(_X4), y=np.ones(4), coef=stats.norm(), sigma=1.0)),
+    ("y", lambda m: bg.LinearRegression(X=_X4, y=m(np.ones(4)), coef=stats.norm(), sigma=1.0)),
+    ("X", lambda m: bg.LogisticRegression(X=m(_X4), y=[0, 1, 0, 1], coef=stats.norm())),
+    ("y", lambda m: bg.LogisticRegression(X=_X4, y=m([0, 1, 0, 1], int), coef=stats.norm())),
+    ("X", lambda m: bg.PoissonRegression(X=m(_X4), y=[0, 1, 0, 1], coef=stats.norm())),
+    ("y", lambda m: bg.PoissonRegression(X=_X4, y=m([0, 1, 0, 1], int), coef=stats.norm())),
+    ("offset", lambda m: bg.PoissonRegression(X=_X4, y=[0, 1, 0, 1], coef=stats.norm(),
+                                                offset=m(_X4[:, 0]))),
+    ("X", lambda m: bg.Perceptron(m(_X4), [0, 1, 0, 1], hidden=2)),
+    ("y", lambda m: bg.Perceptron(_X4, m([0, 1, 0, 1], int), hidden=2)),
+    ("y", lambda m: bg.Perceptron(_X4, m([0.5, 1, 0, 1]), hidden=2, task="regression", sigma=1.0)),
+    ("s", lambda m: bg.Model(priors={"mu": stats.norm(), "s": m([1.0, 2.0])},
+                             log_likelihood=np.sin)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "build"), _MASKED_CASES)
+def test_masked_data_are_refused_by_name(name, build):
+    with pytest.raises(ValueError, match=rf"^{name} is a masked array with 1 masked value"):
+        build(_masked)
+    build(lambda values, dtype=float: np.ma.masked_array(np.asarray(values, dtype=dtype)))
+
+
+def test_masked_data_are_refused_in_update_predict_draws_and_parameters():
+    from bayesgd.posterior import SamplePosterior
+
+    m = bg.Normal(y=[1.0, 2.0], mu=stats.norm(0, 10), sigma=1.0)
+    with pytest.raises(ValueError, match=r"^y is a masked array"):
+        m.update(y=_masked([1.0, 2.0, 100.0]))
+    assert m.n_obs == 2
+    reg = bg.PoissonRegression(X=_X4, y=[0, 1, 0, 1], coef=stats.norm())
+    with pytest.raises(ValueError, match=r"^X is a masked array"):
+        reg.update(X=_masked(_X4), y=[1, 1, 1, 1])
+    with pytest.raises(ValueError, match=r"^X_new is a masked array"):
+        reg.predict(_masked(_X4), {"coef": np.zeros(2)})
+    with pytest.raises(ValueError, match=r"^mu is a masked array"):
+        m.log_density(mu=_masked([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"^draws\['mu'\] is a masked array"):
+        SamplePosterior(m, {"mu": _masked([0.0, 1.0, 2.0])})

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import owned
+from .._validation import owned, refuse_masked
 from .base import KEEP_DATA_LIMIT, Model
 
 __all__ = ["ElementwiseModel", "check_counts", "check_real", "check_rows"]
@@ -31,6 +31,7 @@ def _as_array(name: str, value: Any) -> Any:
         return _dask_array(name, value)
     if isinstance(value, str | bytes) or value is None:
         raise TypeError(f"{name} must be numeric array-like, got {type(value).__name__}")
+    refuse_masked(value, name)
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError) as exc:
@@ -241,6 +242,8 @@ class ElementwiseModel(Model):
 
     def _normalise(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """Validate and broadcast data to shape ``(n_obs, *group_shape)``."""
+        for key, value in data.items():
+            refuse_masked(value, key)
         arrays = self._validate(dict(data))
         shapes = {k: tuple(np.shape(v)) for k, v in arrays.items()}
         try:

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import owned
+from .._validation import owned, refuse_masked
 from ..priors import Prior, make_prior
 from ..transforms import Transform
 
@@ -257,6 +257,7 @@ class Model:
         values = {}
         batches = []
         for name, param in self.parameters.items():
+            refuse_masked(theta[name], name)
             arr = np.asarray(theta[name], dtype=float)
             nd = len(param.shape)
             if arr.ndim < nd or arr.shape[arr.ndim - nd :] != param.shape:
@@ -517,6 +518,7 @@ def _as_out_dict(values: Mapping[str, Any]) -> dict[str, np.ndarray]:
 
 
 def _check_fixed(name: str, value: Any, domain: Any) -> np.ndarray:
+    refuse_masked(value, name)
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:
