@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -443,3 +445,88 @@ def test_masked_data_are_refused_in_update_predict_draws_and_parameters():
         m.log_density(mu=_masked([0.0, 1.0]))
     with pytest.raises(ValueError, match=r"^draws\['mu'\] is a masked array"):
         SamplePosterior(m, {"mu": _masked([0.0, 1.0, 2.0])})
+
+
+# ---------------------------------------------- item 5: gradient shapes and complex values
+
+_T = np.array([1.0, 2.0, 3.0])
+
+
+def _ll_w(w):
+    return -50.0 * np.sum((w - _T) ** 2, axis=-1)
+
+
+def _vector_model(grad):
+    return bg.Model(
+        priors={"w": stats.norm(0, 1)}, log_likelihood=_ll_w, grad_log_likelihood=grad,
+        shapes={"w": (3,)},
+    )  # fmt: skip
+
+
+def test_the_right_gradient_finds_the_true_mode():
+    m = _vector_model(lambda w: {"w": -100.0 * (w - _T)})
+    fit = bg.map_estimate(m)
+    np.testing.assert_allclose(fit.params["w"], 100 * _T / 101, rtol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda w: {"w": -100.0 * np.sum(w - _T, axis=-1)},  # one number per point
+        lambda w: {"w": -100.0 * np.sum(w - _T)},  # one number for everything
+        lambda w: {"w": -100.0 * (w - _T)[..., :1]},  # one column
+    ],
+)
+def test_a_gradient_of_the_wrong_shape_is_refused_on_every_path(bad):
+    m = _vector_model(bad)
+    shape = re.escape("expected (3,) (batch shape + the parameter's shape (3,))")
+    with pytest.raises(ValueError, match=rf"grad_log_likelihood returned shape .* 'w'.*{shape}"):
+        m.grad_log_likelihood(w=np.zeros(3))  # one point
+    with pytest.raises(
+        ValueError, match=r"grad_log_likelihood returned shape .*expected \(4, 3\)"
+    ):
+        m.grad_log_density(w=np.zeros((4, 3)))  # a batch
+    with pytest.raises(ValueError, match="grad_log_likelihood returned shape"):
+        bg.map_estimate(m)  # never converged=True at a wrong point
+    with pytest.raises(ValueError, match="grad_log_likelihood returned shape"):
+        bg.laplace(m)
+
+
+def test_a_log_likelihood_of_the_wrong_shape_is_refused_on_the_finite_difference_path():
+    unsummed = bg.Model(
+        priors={"w": stats.norm(0, 1)}, log_likelihood=lambda w: -50.0 * (w - _T) ** 2,
+        shapes={"w": (3,)},
+    )  # fmt: skip
+    summed_over_batch = bg.Model(
+        priors={"w": stats.norm(0, 1)}, log_likelihood=lambda w: -50.0 * np.sum((w - _T) ** 2),
+        shapes={"w": (3,)},
+    )  # fmt: skip
+    for m in (unsummed, summed_over_batch):
+        with (
+            pytest.warns(UserWarning, match="finite"),
+            pytest.raises(ValueError, match="log_likelihood returned shape"),
+        ):
+            bg.map_estimate(m)
+        with pytest.raises(ValueError, match="log_likelihood returned shape"):
+            m.grad_log_likelihood(w=np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="log_likelihood returned shape"):
+        unsummed.grad_log_likelihood(w=np.zeros(3))
+
+
+@pytest.mark.filterwarnings("ignore:the model has no grad_log_likelihood")
+def test_complex_log_likelihoods_and_gradients_are_refused():
+    cplx = bg.Model(
+        priors={"w": stats.norm(0, 1)}, log_likelihood=lambda w: _ll_w(w) + 0.5j,
+        shapes={"w": (3,)},
+    )  # fmt: skip
+    for call in (
+        lambda: cplx.log_density(w=np.zeros(3)),
+        lambda: cplx.grad_log_density(w=np.zeros((2, 3))),
+        lambda: bg.map_estimate(cplx),
+        lambda: bg.grid(bg.Model(priors={"a": stats.norm()}, log_likelihood=lambda a: a + 1j)),
+    ):
+        with pytest.raises(TypeError, match=r"log_likelihood returned complex values"):
+            call()
+    cgrad = _vector_model(lambda w: {"w": -100.0 * (w - _T) + 0j})
+    with pytest.raises(TypeError, match=r"grad_log_likelihood\['w'\] returned complex values"):
+        cgrad.grad_log_density(w=np.zeros(3))

@@ -349,15 +349,6 @@ class Model:
         """The log likelihood with one value per batch index (a user function must give it)."""
         ll = np.asarray(self._loglik(values, batch), dtype=float)
         if ll.shape != batch:
-            if self._user_loglik is not None:
-                # a scalar for a batch is a function that sums over the batch too: copying it
-                # to every point would flatten the loss (a zero gradient at the prior's mode)
-                raise ValueError(
-                    f"log_likelihood returned shape {ll.shape} for a batch of parameter points "
-                    f"of shape {batch}; it must return one value per leading (batch) index. "
-                    "Vectorise it over leading axes, e.g. sum over the data axis with axis=-1 "
-                    "after adding one with mu[..., None]"
-                )
             try:
                 ll = np.broadcast_to(ll, batch)
             except ValueError:
@@ -369,7 +360,22 @@ class Model:
 
     # hooks for likelihood families --------------------------------------------------------
     def _loglik(self, values: Mapping[str, np.ndarray], batch: tuple[int, ...]) -> np.ndarray:
-        return self._user_loglik(**self._all(values))
+        """The user's log likelihood, checked: real, one value per batch index.
+
+        Every caller (grids, the optimizers' parameter spaces) goes through this hook, so the
+        checks hold on every path.
+        """
+        ll = _real(self._user_loglik(**self._all(values)), "log_likelihood")
+        if ll.shape != batch:
+            # a scalar for a batch is a function that sums over the batch too: copying it
+            # to every point would flatten the loss (a zero gradient at the prior's mode)
+            raise ValueError(
+                f"log_likelihood returned shape {ll.shape} for a batch of parameter points "
+                f"of shape {batch}; it must return one value per leading (batch) index. "
+                "Vectorise it over leading axes, e.g. sum over the data axis with axis=-1 "
+                "after adding one with mu[..., None]"
+            )
+        return ll
 
     def _grad_loglik(self, values, batch) -> dict[str, np.ndarray]:
         if self._user_grad is not None:
@@ -382,20 +388,19 @@ class Model:
                 )
             out = {}
             for n, p in self.parameters.items():
-                g = np.asarray(grads[n], dtype=float)
-                if g.shape != (*batch, *p.shape) and g.shape[: len(batch)] != batch:
+                g = _real(grads[n], f"grad_log_likelihood[{n!r}]")
+                full = (*batch, *p.shape)
+                # exactly one gradient element per parameter element and batch index (or the
+                # shape of the value given, when that lacks some batch axes): never broadcast
+                # a scalar over a vector parameter
+                if g.shape not in (full, np.shape(values[n])):
                     raise ValueError(
                         f"grad_log_likelihood returned shape {g.shape} for {n!r} at a batch of "
-                        f"parameter points of shape {batch}; expected {(*batch, *p.shape)} "
-                        "(batch shape + the parameter's shape): vectorise it over leading axes"
+                        f"parameter points of shape {batch}; expected {full} (batch shape + "
+                        f"the parameter's shape {p.shape}): one derivative per element of "
+                        f"{n}, vectorised over leading axes"
                     )
-                try:
-                    out[n] = np.broadcast_to(g, (*batch, *p.shape))
-                except ValueError:
-                    raise ValueError(
-                        f"grad_log_likelihood returned shape {g.shape} for {n!r}; expected "
-                        f"{(*batch, *p.shape)} (batch shape + the parameter's shape)"
-                    ) from None
+                out[n] = np.broadcast_to(g, full)
             return out
         return self._finite_difference_grad(values, batch)
 
@@ -506,6 +511,20 @@ class Model:
         parts = [f"{n} ~ {p.prior.family}" for n, p in self.parameters.items()]
         parts += [f"{n}={np.asarray(v).tolist()}" for n, v in self.fixed.items()]
         return f"{type(self).__name__}({', '.join(parts)})"
+
+
+def _real(value: Any, what: str) -> np.ndarray:
+    """``value`` as floats; complex values are refused (numpy would drop the imaginary part)."""
+    arr = np.asarray(value)
+    if np.iscomplexobj(arr):
+        raise TypeError(
+            f"{what} returned complex values (dtype {arr.dtype}); it must return real numbers "
+            "(a log density is real: take np.real only if the imaginary part is known to be 0)"
+        )
+    try:
+        return np.asarray(arr, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{what} must return real numbers, got dtype {arr.dtype}") from exc
 
 
 def _as_out(value: Any) -> np.ndarray:
