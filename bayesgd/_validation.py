@@ -20,7 +20,21 @@ __all__ = [
 
 
 def as_rng(rng: Any = None) -> np.random.Generator:
-    """Return a numpy Generator from ``rng`` (None, an int seed or a Generator)."""
+    """Return a numpy Generator from ``rng`` (None, a non-negative int seed or a Generator).
+
+    Examples
+    --------
+    >>> as_rng(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: rng must be None, a non-negative integer seed or a numpy Generator, got -1
+    """
+    if isinstance(rng, bool):
+        raise TypeError(f"rng must be None, an integer seed or a numpy Generator, got {rng!r}")
+    if isinstance(rng, numbers.Integral) and rng < 0:
+        raise ValueError(
+            f"rng must be None, a non-negative integer seed or a numpy Generator, got {rng}"
+        )
     if rng is None or isinstance(rng, numbers.Integral | np.random.SeedSequence):
         return np.random.default_rng(rng)
     if isinstance(rng, np.random.Generator):

@@ -75,6 +75,11 @@ class Posterior:
     method = "posterior"
 
     def __init__(self, model: Model):
+        if not isinstance(model, Model):
+            raise TypeError(
+                f"model must be a bayesgd Model (the first argument), got "
+                f"{type(model).__name__} {model!r}"[:200]
+            )
         self.model = model
 
     # --------------------------------------------------------------- hooks
@@ -236,6 +241,36 @@ class Posterior:
         return f"<p><b>{type(self).__name__}</b> of {self.model!r}</p>" + self.summary().to_html()
 
 
+def _check_in_support(name: str, param: Any, arr: np.ndarray) -> None:
+    """Draws must lie in the parameter's support (a probability vector must sum to 1)."""
+    low, high = param.support
+    outside = (arr < low) | (arr > high)
+    if np.any(outside):
+        worst = arr[outside].reshape(-1)[0]
+        raise ValueError(
+            f"draws[{name!r}] has {int(outside.sum())} value(s) outside the support of {name} "
+            f"([{np.min(low):g}, {np.max(high):g}] under its {param.prior.family} prior), "
+            f"e.g. {worst:g}"
+        )
+    if param.prior.family == "dirichlet" and not np.allclose(arr.sum(axis=-1), 1.0, atol=1e-8):
+        raise ValueError(f"draws[{name!r}] must be probability vectors summing to 1")
+
+
+def _kde_mode(col: np.ndarray) -> float:
+    """The mode of a Gaussian KDE of 1-D draws (constant draws: their value)."""
+    from scipy.stats import gaussian_kde
+
+    low, high = float(col.min()), float(col.max())
+    if low == high:
+        return low  # no spread: gaussian_kde's covariance would be singular
+    grid = np.linspace(low, high, 512)
+    try:
+        density = gaussian_kde(col)(grid)
+    except np.linalg.LinAlgError:  # spread below float resolution of the bandwidth
+        return float(np.median(col))
+    return float(grid[np.argmax(density)])
+
+
 class SamplePosterior(Posterior):
     """A posterior known through joint draws.
 
@@ -269,6 +304,7 @@ class SamplePosterior(Posterior):
                 )
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"draws[{name!r}] contains non-finite values")
+            _check_in_support(name, param, arr)
             if lead == 2:
                 chains = arr.shape[:2]
             flat[name] = owned(arr.reshape((-1, *param.shape)), draws[name])
@@ -298,16 +334,10 @@ class SamplePosterior(Posterior):
         return hdi_of_samples(self.draws[name], prob, axis=0)
 
     def _mode(self):
-        from scipy.stats import gaussian_kde
-
         modes = {}
         for name, x in self.draws.items():
             flat = x.reshape(len(x), -1)
-            out = np.empty(flat.shape[1])
-            for j in range(flat.shape[1]):
-                col = flat[:, j]
-                grid = np.linspace(col.min(), col.max(), 512)
-                out[j] = grid[np.argmax(gaussian_kde(col)(grid))]
+            out = np.array([_kde_mode(flat[:, j]) for j in range(flat.shape[1])])
             modes[name] = out.reshape(self.model.parameters[name].shape)
         return modes
 

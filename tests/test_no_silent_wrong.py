@@ -530,3 +530,65 @@ def test_complex_log_likelihoods_and_gradients_are_refused():
     cgrad = _vector_model(lambda w: {"w": -100.0 * (w - _T) + 0j})
     with pytest.raises(TypeError, match=r"grad_log_likelihood\['w'\] returned complex values"):
         cgrad.grad_log_density(w=np.zeros(3))
+
+
+# ------------------------------------------------------------- item 12: the smaller holes
+
+
+def test_sample_posterior_with_constant_draws():
+    from bayesgd.posterior import SamplePosterior
+
+    m = bg.Normal(y=[0.0], mu=stats.norm(0, 1), sigma=stats.halfnorm(scale=1))
+    post = SamplePosterior(m, {"mu": np.full(50, 0.25), "sigma": np.linspace(0.5, 1.5, 50)})
+    mode = post.mode()
+    assert mode["mu"] == 0.25
+    assert 0.5 <= mode["sigma"] <= 1.5
+    assert post.sd()["mu"] == 0.0
+    assert post.summary().loc["mu", "mode"] == 0.25
+
+
+def test_sample_posterior_refuses_draws_outside_the_support():
+    from bayesgd.posterior import SamplePosterior
+
+    m = bg.Normal(y=[0.0], mu=stats.norm(0, 1), sigma=stats.halfnorm(scale=1))
+    with pytest.raises(ValueError, match=r"draws\['sigma'\] has 1 value\(s\) outside the support"):
+        SamplePosterior(m, {"mu": np.zeros(3), "sigma": np.array([1.0, -0.5, 2.0])})
+    b = bg.Binomial(k=3, n=10, p=stats.beta(1, 1))
+    with pytest.raises(ValueError, match=r"draws\['p'\] has 2 value\(s\) outside.*\[0, 1\]"):
+        SamplePosterior(b, {"p": np.array([0.5, 1.2, -0.1])})
+    c = bg.Categorical(y=[0, 1], p=stats.dirichlet([1, 1, 1]))
+    with pytest.raises(ValueError, match=r"draws\['p'\] must be probability vectors"):
+        SamplePosterior(c, {"p": np.full((4, 3), 0.3)})
+    SamplePosterior(b, {"p": np.array([0.0, 0.5, 1.0])})  # the closed ends are in the support
+
+
+def test_sample_posterior_needs_a_model_first():
+    from bayesgd.posterior import SamplePosterior
+
+    with pytest.raises(TypeError, match=r"model must be a bayesgd Model .*got str 'm'"):
+        bg.SamplePosterior("m", {"m": np.zeros(3)})
+    with pytest.raises(TypeError, match=r"model must be a bayesgd Model"):
+        SamplePosterior({"mu": np.zeros(3)}, {"mu": np.zeros(3)})
+
+
+def test_shapes_takes_an_int_as_a_vector_length():
+    kw = {"priors": {"w": stats.norm(0, 1)}, "log_likelihood": _ll_w}
+    assert bg.Model(**kw, shapes={"w": 3}).parameters["w"].shape == (3,)
+    assert bg.Model(**kw, shapes={"w": [3]}).parameters["w"].shape == (3,)
+    with pytest.raises(TypeError, match=r"shapes\['w'\] must be an int or a tuple of ints"):
+        bg.Model(**kw, shapes={"w": 3.0})
+    with pytest.raises(TypeError, match=r"shapes\['w'\] must be an int or a tuple of ints"):
+        bg.Model(**kw, shapes={"w": "3"})
+    with pytest.raises(ValueError, match=r"shapes\['w'\] must hold positive sizes"):
+        bg.Model(**kw, shapes={"w": (0,)})
+    with pytest.raises(TypeError, match=r"shapes must be a dict"):
+        bg.Model(**kw, shapes=[3])
+
+
+@pytest.mark.parametrize("rng", [-1, True])
+def test_a_bad_rng_is_named(rng):
+    post = bg.conjugate(bg.Binomial(k=3, n=10, p=stats.beta(1, 1)))
+    with pytest.raises((ValueError, TypeError), match=r"^rng must be"):
+        post.sample(3, rng=rng)
+    with pytest.raises((ValueError, TypeError), match=r"^rng must be"):
+        post.model.prior_sample(3, rng=rng)

@@ -125,7 +125,7 @@ class Model:
         it, gradients come from central finite differences of ``log_likelihood``.
     shapes : dict, optional
         Shapes of vector parameters whose prior is a scalar distribution shared by all
-        elements, e.g. ``{"w": (3,)}`` with ``priors={"w": stats.norm(0, 1)}``.
+        elements, e.g. ``{"w": (3,)}`` (or ``{"w": 3}``) with ``priors={"w": stats.norm(0, 1)}``.
     bytes_per_evaluation : int, optional
         Memory (bytes) one parameter point of ``log_likelihood`` needs, e.g. ``3 * 8 * n`` for
         a function that broadcasts three float arrays over ``n`` observations. :func:`bayesgd.grid`
@@ -161,7 +161,7 @@ class Model:
             raise TypeError("log_likelihood must be callable: log_likelihood(**params) -> array")
         if grad_log_likelihood is not None and not callable(grad_log_likelihood):
             raise TypeError("grad_log_likelihood must be callable or None")
-        shapes = dict(shapes or {})
+        shapes = _check_shapes(shapes)
         for key in priors:
             for name in (key,) if isinstance(key, str) else key:
                 if not isinstance(name, str) or not name.isidentifier():
@@ -172,7 +172,7 @@ class Model:
         self._setup_priors(
             {k: v for k, v in priors.items()},
             domains={},
-            shapes={k: tuple(v) for k, v in shapes.items()},
+            shapes=shapes,
         )
         self._user_loglik = log_likelihood
         self._user_grad = grad_log_likelihood
@@ -511,6 +511,28 @@ class Model:
         parts = [f"{n} ~ {p.prior.family}" for n, p in self.parameters.items()]
         parts += [f"{n}={np.asarray(v).tolist()}" for n, v in self.fixed.items()]
         return f"{type(self).__name__}({', '.join(parts)})"
+
+
+def _check_shapes(shapes: Any) -> dict[str, tuple[int, ...]]:
+    """``shapes=`` as ``{name: tuple of ints}``; an int ``3`` means ``(3,)``, as in numpy."""
+    if shapes is None:
+        return {}
+    if not isinstance(shapes, Mapping):
+        raise TypeError(f"shapes must be a dict of name -> shape, got {type(shapes).__name__}")
+    out = {}
+    for name, shape in shapes.items():
+        dims = (shape,) if isinstance(shape, numbers.Integral) else shape
+        if not isinstance(dims, tuple | list) or not all(
+            isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in dims
+        ):
+            raise TypeError(
+                f"shapes[{name!r}] must be an int or a tuple of ints, e.g. 3 or (3,), "
+                f"got {shape!r}"
+            )
+        if any(d < 1 for d in dims):
+            raise ValueError(f"shapes[{name!r}] must hold positive sizes, got {shape!r}")
+        out[name] = tuple(int(d) for d in dims)
+    return out
 
 
 def _real(value: Any, what: str) -> np.ndarray:
