@@ -592,3 +592,63 @@ def test_a_bad_rng_is_named(rng):
         post.sample(3, rng=rng)
     with pytest.raises((ValueError, TypeError), match=r"^rng must be"):
         post.model.prior_sample(3, rng=rng)
+
+
+# ------------------------------------------ issue 12: hooks declared on the base classes
+
+
+def test_model_hooks_are_declared_with_defaults():
+    custom = bg.Model(priors={"a": stats.norm()}, log_likelihood=lambda a: -(a**2))
+    family = bg.Normal(y=[1.0], mu=stats.norm(), sigma=1.0)
+    for m in (custom, family):
+        assert m.initial_point is None  # start from each prior's centre
+        assert m._pymc_likelihood is None  # no own PyMC hook
+        assert m._bytes_hint is None
+        assert m.can_predict is False and m.task is None
+        assert m._new_offset(None, 3) is None
+        with pytest.raises(TypeError, match="has no offset term"):
+            m._new_offset(1.0, 3)
+        with pytest.raises(TypeError, match=r"X_new is given but .* does not predict"):
+            m._check_X([[1.0]])
+        with pytest.raises(TypeError, match="does not support predict"):
+            bg.predictive.predict(m, [[1.0]], {"a": 0.0})
+    assert bg.Model(
+        priors={"a": stats.norm()}, log_likelihood=lambda a: -(a**2), bytes_per_evaluation=64
+    )._bytes_hint == 64  # fmt: skip
+    net = bg.Perceptron(_X4, [0, 1, 0, 1], hidden=2)
+    assert callable(net.initial_point) and callable(net._pymc_likelihood)
+    for m in (net, bg.LogisticRegression(X=_X4, y=[0, 1, 0, 1], coef=stats.norm())):
+        assert m.can_predict is True and m.task == "classification"
+
+
+def test_marginal_pdf_from_draws_matches_the_true_density():
+    from bayesgd.posterior import SamplePosterior
+
+    rng = np.random.default_rng(8)
+    X = np.column_stack([np.ones(5), np.arange(5.0)])
+    m = bg.LinearRegression(X=X, y=np.arange(5.0), coef=stats.norm(0, 10), sigma=1.0)
+    draws = {"coef": rng.normal([1.0, -2.0], [0.5, 0.25], size=(20_000, 2))}
+    post = SamplePosterior(m, draws)
+    x = np.array([[-2.2, -2.0], [-1.9, -1.7]])
+    np.testing.assert_allclose(
+        post.marginal_pdf("coef[1]", x), stats.norm(-2.0, 0.25).pdf(x), rtol=0.05
+    )
+    assert post.marginal_pdf("coef[0]", 1.0) == pytest.approx(
+        stats.norm(1, 0.5).pdf(1.0), rel=0.05
+    )
+    with pytest.raises(ValueError, match=r"element must be one of \['coef\[0\]', 'coef\[1\]'\]"):
+        post.marginal_pdf("coef", 0.0)
+    # the default from a posterior's own draws (here the exact Beta(9, 5))
+    beta = bg.conjugate(bg.Binomial(k=7, n=10, p=stats.beta(2, 2)))
+    grid = np.array([0.5, 0.65, 0.8])
+    np.testing.assert_allclose(beta.marginal_pdf("p", grid), stats.beta(9, 5).pdf(grid), rtol=0.1)
+
+
+def test_marginal_pdf_of_constant_draws_and_outside_the_support():
+    from bayesgd.posterior import SamplePosterior
+
+    m = bg.Normal(y=[0.0], mu=stats.norm(0, 1), sigma=stats.halfnorm(scale=1))
+    post = SamplePosterior(m, {"mu": np.full(10, 0.5), "sigma": np.linspace(0.01, 1.0, 10)})
+    np.testing.assert_array_equal(post.marginal_pdf("mu", [0.0, 0.5]), [0.0, np.inf])
+    assert post.marginal_pdf("sigma", -0.01) == 0.0  # below the support: no density
+    assert post.marginal_pdf("sigma", 0.5) > 0.0

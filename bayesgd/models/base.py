@@ -146,6 +146,28 @@ class Model:
     #: Name of the likelihood family (``"custom"`` for user likelihoods).
     likelihood: str = "custom"
 
+    # Hooks that methods ask for, declared here with their defaults (methods read them
+    # directly, never through getattr/hasattr; subclasses override what they have):
+
+    #: ``"classification"``, ``"regression"`` or ``"counts"`` for models that predict new
+    #: inputs (what ``predict(..., noise=True)`` needs); None for the others.
+    task: str | None = None
+
+    #: ``initial_point(*, rng=0) -> dict`` where an optimizer should start, for models whose
+    #: prior centre is a poor start (a neural network's zero weights are a saddle point);
+    #: None: start from each prior's centre (:func:`bayesgd.map.central_point`).
+    initial_point: Callable[..., dict[str, np.ndarray]] | None = None
+
+    #: ``_pymc_likelihood(params) -> pm variable``: add the observed likelihood to the current
+    #: ``pm.Model`` given the free parameters' PyTensor variables; None: no own hook
+    #: (:func:`bayesgd.to_pymc` writes the family's observed distribution, or wraps the NumPy
+    #: log likelihood).
+    _pymc_likelihood: Callable[[Mapping[str, Any]], Any] | None = None
+
+    #: Memory (bytes) one parameter point of the log likelihood needs, when the user said so
+    #: (``bytes_per_evaluation=``); None: unknown (:func:`bayesgd.grid` measures it).
+    _bytes_hint: int | None = None
+
     def __init__(
         self,
         *,
@@ -235,6 +257,15 @@ class Model:
     def size(self) -> int:
         """Total number of free scalar parameters."""
         return sum(p.size for p in self.parameters.values())
+
+    @property
+    def can_predict(self) -> bool:
+        """Whether the model predicts ``y`` at new inputs (regressions and the Perceptron).
+
+        Such models override :meth:`_check_X` and :meth:`_predictive_mean`; see
+        :func:`bayesgd.predictive.predict`.
+        """
+        return False
 
     @property
     def has_gradient(self) -> bool:
@@ -497,6 +528,38 @@ class Model:
         """A shallow copy."""
         return copy.copy(self)
 
+    # prediction hooks (see bayesgd.predictive; overridden where can_predict is True) --------
+    def _check_X(self, X: Any, name: str = "X_new") -> np.ndarray:
+        """New inputs as an ``(m, d)`` float array; a model that does not predict refuses."""
+        raise TypeError(
+            f"{name} is given but {type(self).__name__} does not predict: only regressions and "
+            "the Perceptron take new inputs"
+        )
+
+    def _predictive_mean(
+        self,
+        X: np.ndarray,
+        values: Mapping[str, np.ndarray],
+        batch: tuple[int, ...],
+        *,
+        offset: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """``E[y | x, θ]`` for rows ``X`` at each batch index: shape ``batch + (m,)``."""
+        raise TypeError(f"{type(self).__name__} does not support predict()")
+
+    def _new_offset(self, offset: Any, n_rows: int) -> np.ndarray | None:
+        """The offset of ``n_rows`` new rows, validated (None: the model has no offset term)."""
+        if offset is not None:
+            raise TypeError(
+                f"{type(self).__name__} has no offset term, so predict() takes no offset=; "
+                "offsets are for PoissonRegression"
+            )
+        return None
+
+    def _values(self, params: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], tuple[int, ...]]:
+        """Parameter values for prediction, validated: ``(values, batch shape)``."""
+        return self._theta(params)
+
     @property
     def bytes_per_evaluation(self) -> int:
         """Rough memory one batch point of the log likelihood needs (for chunking grids).
@@ -504,7 +567,7 @@ class Model:
         The ``bytes_per_evaluation=`` given to the constructor, else a nominal 512 bytes (a
         custom likelihood's real cost is unknown; :func:`bayesgd.grid` measures it).
         """
-        hint = getattr(self, "_bytes_hint", None)
+        hint = self._bytes_hint
         return int(hint) if hint is not None else 8 * 64
 
     def __repr__(self) -> str:

@@ -327,6 +327,10 @@ class Perceptron(Model):
             )
         return X, y
 
+    @property
+    def can_predict(self) -> bool:
+        return True
+
     def _check_X(self, X: Any, name: str = "X_new") -> np.ndarray:
         """New inputs: a 2-D array with the training data's number of columns."""
         return check_rows(X, self.n_features, name)

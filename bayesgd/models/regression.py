@@ -118,18 +118,13 @@ class _Regression(Model):
         return f"{super().__repr__()[:-1]}; n={self.n_obs}, d={self.n_features})"
 
     # prediction hooks (see bayesgd.predictive) ---------------------------------------------
+    @property
+    def can_predict(self) -> bool:
+        return True
+
     def _check_X(self, X: Any, name: str = "X_new") -> np.ndarray:
         """New inputs: ``(m, d)``, or 1-D for a one-feature model (see ``check_rows``)."""
         return check_rows(X, self.n_features, name)
-
-    def _new_offset(self, offset: Any, n_rows: int) -> np.ndarray | None:
-        """The offset of ``n_rows`` new rows (None: no offset term). Only Poisson has one."""
-        if offset is not None:
-            raise TypeError(
-                f"{type(self).__name__} has no offset term, so predict() takes no offset=; "
-                "offsets are for PoissonRegression"
-            )
-        return None
 
     def _inverse_link(self, eta: np.ndarray) -> np.ndarray:
         return eta
