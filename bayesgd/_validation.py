@@ -14,11 +14,27 @@ __all__ = [
     "check_prob",
     "check_probs",
     "check_size",
+    "owned",
+    "refuse_masked",
 ]
 
 
 def as_rng(rng: Any = None) -> np.random.Generator:
-    """Return a numpy Generator from ``rng`` (None, an int seed or a Generator)."""
+    """Return a numpy Generator from ``rng`` (None, a non-negative int seed or a Generator).
+
+    Examples
+    --------
+    >>> as_rng(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: rng must be None, a non-negative integer seed or a numpy Generator, got -1
+    """
+    if isinstance(rng, bool):
+        raise TypeError(f"rng must be None, an integer seed or a numpy Generator, got {rng!r}")
+    if isinstance(rng, numbers.Integral) and rng < 0:
+        raise ValueError(
+            f"rng must be None, a non-negative integer seed or a numpy Generator, got {rng}"
+        )
     if rng is None or isinstance(rng, numbers.Integral | np.random.SeedSequence):
         return np.random.default_rng(rng)
     if isinstance(rng, np.random.Generator):
@@ -84,3 +100,61 @@ def check_finite_array(value: Any, name: str, *, dtype: Any = float) -> np.ndarr
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
     return arr
+
+
+def owned(arr: Any, *sources: Any) -> Any:
+    """``arr`` as a read-only array that shares no memory with the caller's ``sources``.
+
+    A model or posterior keeps what it is given: ``arr`` is copied when it may share memory
+    with one of ``sources`` (the arguments it was made from; lists and numbers never do), so
+    the caller editing their array later changes nothing. The result is read-only, so nothing
+    the model hands out can change it either. Lazy (dask) arrays are returned as they are.
+
+    Examples
+    --------
+    >>> y = np.array([1.0, 2.0])
+    >>> kept = owned(np.asarray(y), y)
+    >>> y[0] = 5.0
+    >>> kept, kept.flags.writeable
+    (array([1., 2.]), False)
+    """
+    if not isinstance(arr, np.ndarray):
+        return arr
+    for source in sources:
+        if source is None or isinstance(source, numbers.Number | str | bytes | list):
+            continue
+        try:
+            src = source if isinstance(source, np.ndarray) else np.asarray(source)
+        except (TypeError, ValueError):  # pragma: no cover - sources were converted before
+            src = None
+        if src is None or not isinstance(src, np.ndarray) or np.may_share_memory(arr, src):
+            arr = arr.copy()
+            break
+    arr = arr.view()  # a read-only view: never flip the flag of an array another may hold
+    arr.flags.writeable = False
+    return arr
+
+
+def refuse_masked(value: Any, name: str) -> None:
+    """Raise a ValueError naming ``name`` if ``value`` is a masked array with masked entries.
+
+    ``np.asarray`` would read a masked array's hidden values as data (a silent wrong answer);
+    which observations to drop is the caller's decision, so bayesgd asks for it explicitly. A
+    masked array with nothing masked is plain data.
+
+    Examples
+    --------
+    >>> refuse_masked(np.ma.masked_array([1.0, 2.0], mask=[0, 0]), "y")  # nothing masked: fine
+    >>> refuse_masked(np.ma.masked_array([1.0, 100.0], mask=[0, 1]), "y")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: y is a masked array with 1 masked value(s); bayesgd does not read masked ...
+    """
+    if isinstance(value, np.ma.MaskedArray):
+        masked = int(np.ma.getmaskarray(value).sum())
+        if masked:
+            raise ValueError(
+                f"{name} is a masked array with {masked} masked value(s); bayesgd does not read "
+                f"masked data: pass the observations to use, e.g. {name}.compressed() for 1-D "
+                f"data, or drop the masked rows ({name}[~{name}.mask.any(axis=-1)]) yourself"
+            )

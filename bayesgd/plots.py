@@ -188,7 +188,7 @@ def plot_updates(
         raise ValueError("updates must hold at least one batch of data")
     models = [model]
     for data in updates:
-        models.append(models[-1].update(**data))
+        models.append(models[-1].updated(**data))
     lo, hi = _posterior_range(models[-1], name)
     for m in models[1:-1]:
         a, b = _posterior_range(m, name)

@@ -27,7 +27,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import as_rng, check_positive_int, check_prob, check_probs, check_size
+from ._validation import (
+    as_rng,
+    check_finite_array,
+    check_positive_int,
+    check_prob,
+    check_probs,
+    check_size,
+    owned,
+    refuse_masked,
+)
 from .models.base import Model
 
 if TYPE_CHECKING:
@@ -43,12 +52,18 @@ def hdi_column_names(prob: float) -> tuple[str, str]:
 
 
 def _scalarise(value: Any) -> Any:
-    arr = np.asarray(value, dtype=float)
+    """A float, or a fresh array: what a posterior hands out never aliases its own state."""
+    arr = np.array(value, dtype=float)  # always a copy
     return float(arr) if arr.ndim == 0 else arr
 
 
 class Posterior:
     """Base class of every posterior. Subclasses implement the ``_``-prefixed hooks.
+
+    The public methods (:meth:`mean`, :meth:`sd`, :meth:`mode`, :meth:`median`,
+    :meth:`quantile`, :meth:`hdi`, :meth:`sample`, :meth:`summary`) wrap the hooks and always
+    return floats or fresh arrays, so writing into a returned array never changes a later
+    answer, whatever a hook returns.
 
     Attributes
     ----------
@@ -61,6 +76,11 @@ class Posterior:
     method = "posterior"
 
     def __init__(self, model: Model):
+        if not isinstance(model, Model):
+            raise TypeError(
+                f"model must be a bayesgd Model (the first argument), got "
+                f"{type(model).__name__} {model!r}"[:200]
+            )
         self.model = model
 
     # --------------------------------------------------------------- hooks
@@ -151,7 +171,7 @@ class Posterior:
         """Joint draws: a dict of arrays of shape ``size + parameter shape``."""
         shape = check_size(size)
         draws = self._sample(shape, as_rng(rng))
-        return {name: np.asarray(draws[name], dtype=float) for name in self.names}
+        return {name: np.array(draws[name], dtype=float) for name in self.names}
 
     def predict(self, X_new: Any, **kwargs: Any) -> Any:
         """Posterior predictive at new inputs, for models that predict (regressions, Perceptron).
@@ -163,6 +183,63 @@ class Posterior:
         from .predictive import predict
 
         return predict(self.model, X_new, posterior=self, **kwargs)
+
+    def marginal_pdf(self, element: str, x: Any) -> np.ndarray:
+        """The marginal posterior density of one scalar element at the points ``x``.
+
+        ``element`` is a parameter name for a scalar parameter, or an element label as in
+        :meth:`summary`'s rows (``"coef[1]"``, ``"W1[0, 2]"``). This default estimates it
+        from draws (:meth:`_marginal_draws`): a Gaussian kernel density estimate, zero outside
+        the parameter's support. Constant draws (a point mass) give ``inf`` at their value
+        and 0 elsewhere. Posteriors that know their density (grid, conjugate, Laplace)
+        override it with the exact one.
+
+        Returns
+        -------
+        ndarray
+            The density, of the shape of ``x``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from scipy import stats
+        >>> import bayesgd as bg
+        >>> m = bg.Normal(y=[0.0], mu=stats.norm(0, 1), sigma=1.0)
+        >>> post = SamplePosterior(m, {"mu": np.random.default_rng(0).normal(0, 0.7, 4000)})
+        >>> round(float(post.marginal_pdf("mu", 0.0)), 2)  # the exact N(0, 0.7) density: 0.57
+        0.53
+        """
+        from scipy.stats import gaussian_kde
+
+        name, index = self._element(element)
+        points = check_finite_array(x, "x")
+        col = np.asarray(self._marginal_draws(name), dtype=float)
+        col = col.reshape(len(col), -1)[:, index]
+        param = self.model.parameters[name]
+        low, high = (np.broadcast_to(b, param.shape).reshape(-1)[index] for b in param.support)
+        if col.min() == col.max():  # a point mass: no density to smooth
+            return np.where(points == col[0], np.inf, 0.0)
+        try:
+            density = gaussian_kde(col)(points.reshape(-1)).reshape(points.shape)
+        except np.linalg.LinAlgError:  # spread below the float resolution of the bandwidth
+            return np.where(np.isclose(points, np.median(col)), np.inf, 0.0)
+        return np.where((points >= low) & (points <= high), density, 0.0)
+
+    def _marginal_draws(self, name: str) -> np.ndarray:
+        """Draws of parameter ``name`` for :meth:`marginal_pdf`: shape ``(n, *shape)``."""
+        return self.sample(4000, rng=0)[name]
+
+    def _element(self, element: str) -> tuple[str, int]:
+        """``("coef", 1)`` for ``"coef[1]"``: the parameter and the flat index of an element."""
+        if not isinstance(element, str):
+            raise TypeError(f"element must be a string such as 'p' or 'coef[0]', got {element!r}")
+        labels = []
+        for name in self.names:
+            names = self.model.parameters[name].element_names()
+            if element in names:
+                return name, names.index(element)
+            labels += names
+        raise ValueError(f"element must be one of {labels}, got {element!r}")
 
     @property
     def log_evidence(self) -> float:
@@ -281,6 +358,36 @@ class Posterior:
         return f"<p><b>{type(self).__name__}</b> of {self.model!r}</p>" + self.summary().to_html()
 
 
+def _check_in_support(name: str, param: Any, arr: np.ndarray) -> None:
+    """Draws must lie in the parameter's support (a probability vector must sum to 1)."""
+    low, high = param.support
+    outside = (arr < low) | (arr > high)
+    if np.any(outside):
+        worst = arr[outside].reshape(-1)[0]
+        raise ValueError(
+            f"draws[{name!r}] has {int(outside.sum())} value(s) outside the support of {name} "
+            f"([{np.min(low):g}, {np.max(high):g}] under its {param.prior.family} prior), "
+            f"e.g. {worst:g}"
+        )
+    if param.prior.family == "dirichlet" and not np.allclose(arr.sum(axis=-1), 1.0, atol=1e-8):
+        raise ValueError(f"draws[{name!r}] must be probability vectors summing to 1")
+
+
+def _kde_mode(col: np.ndarray) -> float:
+    """The mode of a Gaussian KDE of 1-D draws (constant draws: their value)."""
+    from scipy.stats import gaussian_kde
+
+    low, high = float(col.min()), float(col.max())
+    if low == high:
+        return low  # no spread: gaussian_kde's covariance would be singular
+    grid = np.linspace(low, high, 512)
+    try:
+        density = gaussian_kde(col)(grid)
+    except np.linalg.LinAlgError:  # spread below float resolution of the bandwidth
+        return float(np.median(col))
+    return float(grid[np.argmax(density)])
+
+
 class SamplePosterior(Posterior):
     """A posterior known through joint draws.
 
@@ -304,6 +411,7 @@ class SamplePosterior(Posterior):
         for name, param in model.parameters.items():
             if name not in draws:
                 raise ValueError(f"draws has no entry for parameter {name!r}")
+            refuse_masked(draws[name], f"draws[{name!r}]")
             arr = np.asarray(draws[name], dtype=float)
             lead = arr.ndim - len(param.shape)
             if lead not in (1, 2) or arr.shape[lead:] != param.shape:
@@ -313,9 +421,10 @@ class SamplePosterior(Posterior):
                 )
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"draws[{name!r}] contains non-finite values")
+            _check_in_support(name, param, arr)
             if lead == 2:
                 chains = arr.shape[:2]
-            flat[name] = arr.reshape((-1, *param.shape))
+            flat[name] = owned(arr.reshape((-1, *param.shape)), draws[name])
             leads.append(arr.shape[:lead])
         if len(set(leads)) > 1:
             raise ValueError(
@@ -342,16 +451,10 @@ class SamplePosterior(Posterior):
         return hdi_of_samples(self.draws[name], prob, axis=0)
 
     def _mode(self):
-        from scipy.stats import gaussian_kde
-
         modes = {}
         for name, x in self.draws.items():
             flat = x.reshape(len(x), -1)
-            out = np.empty(flat.shape[1])
-            for j in range(flat.shape[1]):
-                col = flat[:, j]
-                grid = np.linspace(col.min(), col.max(), 512)
-                out[j] = grid[np.argmax(gaussian_kde(col)(grid))]
+            out = np.array([_kde_mode(flat[:, j]) for j in range(flat.shape[1])])
             modes[name] = out.reshape(self.model.parameters[name].shape)
         return modes
 
@@ -359,6 +462,9 @@ class SamplePosterior(Posterior):
         total = len(next(iter(self.draws.values())))
         chains = self._chain_shape or (1, total)
         return self.draws, chains
+
+    def _marginal_draws(self, name):
+        return self.draws[name]  # every draw, not a resample
 
     def _sample(self, shape, rng):
         n = len(next(iter(self.draws.values())))
@@ -371,7 +477,7 @@ class SamplePosterior(Posterior):
         shape = self._chain_shape or (1, len(next(iter(self.draws.values()))))
         return az.from_dict(
             posterior={
-                n: x.reshape((*shape, *self.model.parameters[n].shape))
+                n: x.reshape((*shape, *self.model.parameters[n].shape)).copy()
                 for n, x in self.draws.items()
             }
         )

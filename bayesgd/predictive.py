@@ -7,9 +7,10 @@ over draws ``θ_s ~ p(θ | D)``, and an interval of ``E[y | x, θ_s]`` across th
 how much the data pin the prediction down. Far from the data a MAP network can be certain
 (``P ≈ 0`` or ``1``) while the posterior is not: the interval is then wide.
 
-Any model with the ``_predictive_mean(X, values, batch)`` and ``_check_X(X)`` hooks can be
-used (:class:`bayesgd.Perceptron` has them); any posterior with ``.sample(size, rng=)``
-(Laplace, PyMC draws, ...) can be passed.
+Any model whose ``can_predict`` is True can be used (the regressions and
+:class:`bayesgd.Perceptron`: they override the ``_check_X(X)`` and
+``_predictive_mean(X, values, batch)`` hooks declared on :class:`bayesgd.Model`); any
+posterior with ``.sample(size, rng=)`` (Laplace, PyMC draws, ...) can be passed.
 
 Examples
 --------
@@ -33,6 +34,7 @@ import numpy as np
 
 from ._validation import as_rng, check_positive_int, check_prob
 from .intervals import hdi_of_samples
+from .models.base import Model
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -107,8 +109,7 @@ def _point_values(model: Any, params: Any) -> tuple[dict[str, np.ndarray], tuple
             "params must be a dict of parameter values (or a MAPResult), got "
             f"{type(params).__name__}"
         )
-    check = getattr(model, "_values", None) or (lambda p: model._theta(p))
-    values, batch = check(params)
+    values, batch = model._values(params)
     for name, value in values.items():
         if not np.all(np.isfinite(value)):
             raise ValueError(f"params[{name!r}] must be finite, got {np.asarray(value)!r}")
@@ -147,15 +148,10 @@ def _posterior_draws(model: Any, posterior: Any, size: int, rng: np.random.Gener
 def _offset_argument(model: Any, offset: Any, n_rows: int) -> dict[str, np.ndarray]:
     """``{"offset": ...}`` for ``_predictive_mean`` when the model has an offset term, else {}.
 
-    The model's ``_new_offset(offset, n_rows)`` validates it (and requires it when the model was
-    fitted with one); a model without that hook takes no offset.
+    The model's ``_new_offset(offset, n_rows)`` hook validates it (and requires it when the
+    model was fitted with one); by default a model has no offset term and refuses one.
     """
-    hook = getattr(model, "_new_offset", None)
-    if hook is None:
-        if offset is not None:
-            raise TypeError(f"{type(model).__name__} has no offset term; offset= is not taken")
-        return {}
-    off = hook(offset, n_rows)
+    off = model._new_offset(offset, n_rows)
     return {} if off is None else {"offset": off}
 
 
@@ -218,9 +214,7 @@ def predict(
     >>> predict(m, [[0.0], [100.0]], theta).round(3)
     array([0.5  , 0.881])
     """
-    if not hasattr(model, "_predictive_mean") and hasattr(
-        getattr(model, "model", None), "_check_X"
-    ):
+    if not isinstance(model, Model) and isinstance(getattr(model, "model", None), Model):
         # a posterior or a MAPResult in first place: predict from it with its own model
         source, model = model, model.model
         if params is not None or posterior is not None:
@@ -229,7 +223,9 @@ def predict(
             params = source
         else:
             posterior = source
-    if not (hasattr(model, "_predictive_mean") and hasattr(model, "_check_X")):
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be a bayesgd Model, got {type(model).__name__}")
+    if not model.can_predict:
         raise TypeError(f"{type(model).__name__} does not support predict()")
     X = model._check_X(X_new, "X_new")
     if (params is None) == (posterior is None):
@@ -237,7 +233,7 @@ def predict(
     extra = _offset_argument(model, offset, X.shape[0])
     if not isinstance(noise, bool):
         raise TypeError(f"noise must be True or False, got {noise!r}")
-    if noise and getattr(model, "task", None) != "regression":
+    if noise and model.task != "regression":
         raise ValueError("noise=True is only for regression models (task='regression')")
     if params is not None:
         if noise:

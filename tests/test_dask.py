@@ -281,7 +281,7 @@ def test_update_with_dask_chunks_equals_batch():
     y = (rng.random(N) < 0.6).astype(np.int8)
     first, rest = y[:CHUNK], y[CHUNK:]
     src = Source(rest, chunk=CHUNK)
-    m = bg.Bernoulli(y=first, p=stats.beta(1, 1)).update(y=src.array)
+    m = bg.Bernoulli(y=first, p=stats.beta(1, 1)).updated(y=src.array)
     assert m.data is None  # lazy data are never kept
     assert sorted(src.calls) == list(range(CHUNKS - 1))
     _same_posterior(m, bg.Bernoulli(y=y, p=stats.beta(1, 1)), rtol=1e-15)
@@ -490,7 +490,7 @@ def test_streaming_update_does_not_copy_large_chunks():
 
     rng = np.random.default_rng(13)
     chunk = rng.random(KEEP_DATA_LIMIT + 1) < 0.5
-    m = bg.Bernoulli(y=chunk[:10], p=stats.beta(1, 1)).update(y=chunk)
+    m = bg.Bernoulli(y=chunk[:10], p=stats.beta(1, 1)).updated(y=chunk)
     assert m.data is None
     assert m.stats["successes"] == np.count_nonzero(chunk) + np.count_nonzero(chunk[:10])
     assert m.n_obs == chunk.size + 10

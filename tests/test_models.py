@@ -536,7 +536,7 @@ def test_data_are_not_copied_into_a_parameter_the_groups_share(build, shared):
         with pytest.raises(ValueError, match=rf"count 2 times in {shared}"):
             build(y)
     # one value per position stays allowed and equals the observations written out by hand
-    two = model.update(**{model.observed[0]: np.array([3.0, 4.0])})
+    two = model.updated(**{model.observed[0]: np.array([3.0, 4.0])})
     assert two.n_obs == 2
 
 
@@ -693,7 +693,7 @@ def test_update_equals_batch(name, cuts):
     batch = build(data)
     model = build({k: v[pieces[0]] for k, v in data.items()})
     for piece in pieces[1:]:
-        model = model.update(**{k: v[piece] for k, v in data.items()})
+        model.update(**{k: v[piece] for k, v in data.items()})
     assert model.n_obs == batch.n_obs
     assert model is not batch
     theta = batch.prior_sample(4, rng=np.random.default_rng(5))
@@ -719,7 +719,7 @@ def test_normal_chan_merge_is_exact_far_from_zero():
     y = 1e6 + np.random.default_rng(9).normal(size=1000)
     m = bg.Normal(y=y[:1], mu=stats.norm(0, 1e7), sigma=1.0)
     for lo in range(1, 1000, 37):
-        m = m.update(y=y[lo : lo + 37])
+        m.update(y=y[lo : lo + 37])
     assert m.n_obs == 1000
     mean = np.mean(y)
     m2 = np.sum((y - mean) ** 2)
@@ -731,12 +731,12 @@ def test_normal_chan_merge_is_exact_far_from_zero():
 
 def test_update_does_not_change_the_original():
     m = bg.Binomial(k=7, n=10, p=stats.beta(2, 2))
-    m2 = m.update(k=3, n=5)
+    m2 = m.updated(k=3, n=5)
     assert float(m.stats["successes"]) == 7.0 and float(m2.stats["successes"]) == 10.0
     assert m.n_obs == 1 and m2.n_obs == 2
     lr = MODELS["linear_intercept_sigma"]
     n0 = lr.n_obs
-    lr.update(X=X3[:5], y=Y_LIN[:5])
+    lr.updated(X=X3[:5], y=Y_LIN[:5])
     assert lr.n_obs == n0
 
 
@@ -1073,7 +1073,7 @@ def test_negative_binomial_update_takes_the_r_of_new_observations():
     batch = bg.NegativeBinomial(
         k=np.concatenate([k1, k2]), r=np.concatenate([[r1, r1], r2]), p=stats.beta(2, 2)
     )
-    seq = m.update(k=k2, r=r2)
+    seq = m.updated(k=k2, r=r2)
     for key, value in batch.stats.items():
         np.testing.assert_allclose(seq.stats[key], value, rtol=1e-14)
     assert seq.r is None  # r now varies between observations
@@ -1085,9 +1085,9 @@ def test_negative_binomial_update_takes_the_r_of_new_observations():
         2.0 * (2 + batch.stats["failures"]) / (2 + batch.stats["successes"] - 1)
     )
     # the model's one r is taken when none is given, and kept when the same one is given
-    same = m.update(k=k2)
+    same = m.updated(k=k2)
     assert same.r == r1 and float(same.stats["successes"]) == 5 * r1
-    assert m.update(k=k2, r=r1).r == r1
+    assert m.updated(k=k2, r=r1).r == r1
     with pytest.raises(ValueError, match=r"\br\b"):
         m.update(k=k2, r=[1.0, -2.0, 1.0])
     # PyMC gets each kept observation with its own r
@@ -1210,7 +1210,7 @@ def test_one_dimensional_X_is_the_single_feature_in_constructor_and_update(kind)
     assert float(flat.log_likelihood(**theta)) == pytest.approx(truth, rel=1e-12)
     assert float(column.log_likelihood(**theta)) == pytest.approx(truth, rel=1e-12)
     # update with a 1-D X of the same feature: the rows are appended, as a batch fit would
-    head = build(x[:25], y[:25]).update(X=x[25:], y=build(x, y).data["y"][25:])
+    head = build(x[:25], y[:25]).updated(X=x[25:], y=build(x, y).data["y"][25:])
     assert head.n_obs == 40
     assert float(head.log_likelihood(**theta)) == pytest.approx(truth, rel=1e-12)
 
@@ -1237,7 +1237,7 @@ def test_one_dimensional_X_is_refused_with_more_features(kind):
     with pytest.raises(ValueError, match=r"y must be a vector with one value per row of X \(1\)"):
         m.update(X=[[1.0, 4.0]], y=np.concatenate([y_one, y_one]))
     # the accepted spelling of one row gives exactly one more observation
-    assert m.update(X=[[1.0, 4.0]], y=y_one).n_obs == m.n_obs + 1
+    assert m.updated(X=[[1.0, 4.0]], y=y_one).n_obs == m.n_obs + 1
 
 
 @pytest.mark.parametrize("bad", [3.0, np.ones((4, 2, 1))])
@@ -1264,7 +1264,7 @@ def test_poisson_regression_offset_shape_is_checked_in_constructor_and_update():
         m.update(X=X_POIS[5:7], y=Y_POIS[5:7], offset=np.zeros(3))
     with pytest.raises(ValueError, match=r"\boffset\b must contain only finite"):
         m.update(X=X_POIS[5:7], y=Y_POIS[5:7], offset=[0.0, np.inf])
-    grown = m.update(X=X_POIS[5:7], y=Y_POIS[5:7], offset=-0.25)
+    grown = m.updated(X=X_POIS[5:7], y=Y_POIS[5:7], offset=-0.25)
     np.testing.assert_array_equal(grown.data["offset"], [0.5] * 5 + [-0.25] * 2)
     theta = {"coef": np.array([0.3, -0.6])}
     eta = X_POIS[:7] @ theta["coef"] + grown.data["offset"]

@@ -426,7 +426,7 @@ def test_update_appends_rows():
     rng = np.random.default_rng(3)
     X, y = rng.normal(size=(20, 2)), rng.integers(0, 2, size=20)
     whole = Perceptron(X, y, hidden=3)
-    part = Perceptron(X[:12], y[:12], hidden=3).update(X=X[12:], y=y[12:])
+    part = Perceptron(X[:12], y[:12], hidden=3).updated(X=X[12:], y=y[12:])
     params = random_params(whole, rng)
     assert part.n_obs == 20
     assert float(part.log_likelihood(**params)) == pytest.approx(

@@ -290,7 +290,7 @@ def test_to_pymc_linear_regression_after_streaming(monkeypatch):
     model = bg.LinearRegression(
         X=X2[:8], y=y[:8], coef=stats.norm(0, 3), intercept=stats.norm(0, 5),
         sigma=stats.halfnorm(scale=2),
-    ).update(X=X2[8:], y=y[8:])  # fmt: skip
+    ).updated(X=X2[8:], y=y[8:])  # fmt: skip
     assert model.data is None
     pm_model = to_pymc(model)
     assert not pm_model.observed_RVs

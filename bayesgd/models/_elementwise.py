@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import owned, refuse_masked
 from .base import KEEP_DATA_LIMIT, Model
 
 __all__ = ["ElementwiseModel", "check_counts", "check_real", "check_rows"]
@@ -30,6 +31,7 @@ def _as_array(name: str, value: Any) -> Any:
         return _dask_array(name, value)
     if isinstance(value, str | bytes) or value is None:
         raise TypeError(f"{name} must be numeric array-like, got {type(value).__name__}")
+    refuse_masked(value, name)
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError) as exc:
@@ -204,7 +206,7 @@ def _arrays(stats: Mapping[str, Any]) -> dict[str, np.ndarray]:
         import dask
 
         stats = {**stats, **dict(zip(lazy, dask.compute(*(stats[k] for k in lazy)), strict=True))}
-    return {k: np.asarray(v, dtype=float) for k, v in stats.items()}
+    return {k: owned(np.asarray(v, dtype=float)) for k, v in stats.items()}
 
 
 def _compute(value: Any) -> Any:
@@ -232,7 +234,7 @@ class ElementwiseModel(Model):
         self.stats: dict[str, np.ndarray] = _arrays(self._stats(arrays))
         self.n_obs = self._count(arrays)
         self.data = (
-            arrays
+            {k: owned(a, data.get(k)) for k, a in arrays.items()}
             if self.n_obs * max(1, int(np.prod(self.group_shape))) <= KEEP_DATA_LIMIT
             and not any(_is_lazy(a) for a in arrays.values())
             else None
@@ -240,6 +242,8 @@ class ElementwiseModel(Model):
 
     def _normalise(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """Validate and broadcast data to shape ``(n_obs, *group_shape)``."""
+        for key, value in data.items():
+            refuse_masked(value, key)
         arrays = self._validate(dict(data))
         shapes = {k: tuple(np.shape(v)) for k, v in arrays.items()}
         try:
@@ -375,17 +379,18 @@ class ElementwiseModel(Model):
     def bytes_per_evaluation(self) -> int:
         return 8 * 8 * max(1, int(np.prod(self.group_shape)))
 
-    def update(self, **data: Any) -> ElementwiseModel:
+    def updated(self, **data: Any) -> ElementwiseModel:
         """A new model that has also seen ``data`` (same names as the constructor's data).
 
         Sufficient statistics are merged, so any sequence of updates equals one batch. Raw data
-        are kept beside them while they stay small (for :func:`bayesgd.to_pymc`).
+        are kept beside them while they stay small (for :func:`bayesgd.to_pymc`). This model is
+        left unchanged; :meth:`update` changes it in place.
 
         Examples
         --------
         >>> from scipy import stats
         >>> import bayesgd as bg
-        >>> m = bg.Binomial(k=7, n=10, p=stats.beta(2, 2)).update(k=3, n=5)
+        >>> m = bg.Binomial(k=7, n=10, p=stats.beta(2, 2)).updated(k=3, n=5)
         >>> m.stats["successes"], m.stats["failures"]
         (array(10.), array(5.))
         """
@@ -404,7 +409,7 @@ class ElementwiseModel(Model):
             and new.n_obs * max(1, int(np.prod(self.group_shape))) <= KEEP_DATA_LIMIT
             and not any(_is_lazy(a) for a in arrays.values())
         ):
-            new.data = {k: np.concatenate([self.data[k], arrays[k]]) for k in self.data}
+            new.data = {k: owned(np.concatenate([self.data[k], arrays[k]])) for k in self.data}
         else:
             new.data = None
         return new

@@ -27,16 +27,23 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import owned, refuse_masked
 from ..priors import Prior, make_prior
 from ..transforms import Transform
+from ._checks import (
+    POSITIVE,
+    REAL,
+    SIMPLEX,
+    UNIT,
+    _check_fixed,
+    _check_shapes,
+    _check_support,
+    _is_number,
+    _real,
+)
 
 __all__ = ["POSITIVE", "REAL", "SIMPLEX", "UNIT", "Model", "Parameter"]
 
-#: Domains a likelihood allows for a parameter (closed bounds; checked against prior supports).
-REAL = (-np.inf, np.inf)
-POSITIVE = (0.0, np.inf)
-UNIT = (0.0, 1.0)
-SIMPLEX = "simplex"
 
 #: Above this many stored observations, ``update`` keeps sufficient statistics only.
 KEEP_DATA_LIMIT = 5_000_000
@@ -97,12 +104,6 @@ class Parameter:
         return [f"{self.name}[{', '.join(map(str, idx))}]" for idx in np.ndindex(*self.shape)]
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real | np.ndarray | list | tuple) and not isinstance(
-        value, bool
-    )
-
-
 class Model:
     """A Bayesian model: priors over named parameters and a log likelihood.
 
@@ -124,7 +125,7 @@ class Model:
         it, gradients come from central finite differences of ``log_likelihood``.
     shapes : dict, optional
         Shapes of vector parameters whose prior is a scalar distribution shared by all
-        elements, e.g. ``{"w": (3,)}`` with ``priors={"w": stats.norm(0, 1)}``.
+        elements, e.g. ``{"w": (3,)}`` (or ``{"w": 3}``) with ``priors={"w": stats.norm(0, 1)}``.
     bytes_per_evaluation : int, optional
         Memory (bytes) one parameter point of ``log_likelihood`` needs, e.g. ``3 * 8 * n`` for
         a function that broadcasts three float arrays over ``n`` observations. :func:`bayesgd.grid`
@@ -148,6 +149,28 @@ class Model:
     #: ``None``: no closed-form posterior. See :mod:`bayesgd.conjugate.roles`.
     conjugate_role: str | None = None
 
+    # Hooks that methods ask for, declared here with their defaults (methods read them
+    # directly, never through getattr/hasattr; subclasses override what they have):
+
+    #: ``"classification"``, ``"regression"`` or ``"counts"`` for models that predict new
+    #: inputs (what ``predict(..., noise=True)`` needs); None for the others.
+    task: str | None = None
+
+    #: ``initial_point(*, rng=0) -> dict`` where an optimizer should start, for models whose
+    #: prior centre is a poor start (a neural network's zero weights are a saddle point);
+    #: None: start from each prior's centre (:func:`bayesgd.map.central_point`).
+    initial_point: Callable[..., dict[str, np.ndarray]] | None = None
+
+    #: ``_pymc_likelihood(params) -> pm variable``: add the observed likelihood to the current
+    #: ``pm.Model`` given the free parameters' PyTensor variables; None: no own hook
+    #: (:func:`bayesgd.to_pymc` writes the family's observed distribution, or wraps the NumPy
+    #: log likelihood).
+    _pymc_likelihood: Callable[[Mapping[str, Any]], Any] | None = None
+
+    #: Memory (bytes) one parameter point of the log likelihood needs, when the user said so
+    #: (``bytes_per_evaluation=``); None: unknown (:func:`bayesgd.grid` measures it).
+    _bytes_hint: int | None = None
+
     def __init__(
         self,
         *,
@@ -163,7 +186,7 @@ class Model:
             raise TypeError("log_likelihood must be callable: log_likelihood(**params) -> array")
         if grad_log_likelihood is not None and not callable(grad_log_likelihood):
             raise TypeError("grad_log_likelihood must be callable or None")
-        shapes = dict(shapes or {})
+        shapes = _check_shapes(shapes)
         for key in priors:
             for name in (key,) if isinstance(key, str) else key:
                 if not isinstance(name, str) or not name.isidentifier():
@@ -174,7 +197,7 @@ class Model:
         self._setup_priors(
             {k: v for k, v in priors.items()},
             domains={},
-            shapes={k: tuple(v) for k, v in shapes.items()},
+            shapes=shapes,
         )
         self._user_loglik = log_likelihood
         self._user_grad = grad_log_likelihood
@@ -212,7 +235,8 @@ class Model:
             if value is None:
                 continue
             if len(names) == 1 and _is_number(value):
-                self.fixed[names[0]] = _check_fixed(names[0], value, domains.get(names[0], REAL))
+                fixed = _check_fixed(names[0], value, domains.get(names[0], REAL))
+                self.fixed[names[0]] = owned(fixed, value)
                 continue
             prior = make_prior(
                 names, value, shape=shapes.get(names[0]) if len(names) == 1 else None
@@ -238,6 +262,15 @@ class Model:
         return sum(p.size for p in self.parameters.values())
 
     @property
+    def can_predict(self) -> bool:
+        """Whether the model predicts ``y`` at new inputs (regressions and the Perceptron).
+
+        Such models override :meth:`_check_X` and :meth:`_predictive_mean`; see
+        :func:`bayesgd.predictive.predict`.
+        """
+        return False
+
+    @property
     def has_gradient(self) -> bool:
         """Whether the likelihood gradient is analytic (not finite differences)."""
         return self.likelihood != "custom" or self._user_grad is not None
@@ -258,6 +291,7 @@ class Model:
         values = {}
         batches = []
         for name, param in self.parameters.items():
+            refuse_masked(theta[name], name)
             arr = np.asarray(theta[name], dtype=float)
             nd = len(param.shape)
             if arr.ndim < nd or arr.shape[arr.ndim - nd :] != param.shape:
@@ -349,15 +383,6 @@ class Model:
         """The log likelihood with one value per batch index (a user function must give it)."""
         ll = np.asarray(self._loglik(values, batch), dtype=float)
         if ll.shape != batch:
-            if self._user_loglik is not None:
-                # a scalar for a batch is a function that sums over the batch too: copying it
-                # to every point would flatten the loss (a zero gradient at the prior's mode)
-                raise ValueError(
-                    f"log_likelihood returned shape {ll.shape} for a batch of parameter points "
-                    f"of shape {batch}; it must return one value per leading (batch) index. "
-                    "Vectorise it over leading axes, e.g. sum over the data axis with axis=-1 "
-                    "after adding one with mu[..., None]"
-                )
             try:
                 ll = np.broadcast_to(ll, batch)
             except ValueError:
@@ -369,7 +394,22 @@ class Model:
 
     # hooks for likelihood families --------------------------------------------------------
     def _loglik(self, values: Mapping[str, np.ndarray], batch: tuple[int, ...]) -> np.ndarray:
-        return self._user_loglik(**self._all(values))
+        """The user's log likelihood, checked: real, one value per batch index.
+
+        Every caller (grids, the optimizers' parameter spaces) goes through this hook, so the
+        checks hold on every path.
+        """
+        ll = _real(self._user_loglik(**self._all(values)), "log_likelihood")
+        if ll.shape != batch:
+            # a scalar for a batch is a function that sums over the batch too: copying it
+            # to every point would flatten the loss (a zero gradient at the prior's mode)
+            raise ValueError(
+                f"log_likelihood returned shape {ll.shape} for a batch of parameter points "
+                f"of shape {batch}; it must return one value per leading (batch) index. "
+                "Vectorise it over leading axes, e.g. sum over the data axis with axis=-1 "
+                "after adding one with mu[..., None]"
+            )
+        return ll
 
     def _grad_loglik(self, values, batch) -> dict[str, np.ndarray]:
         if self._user_grad is not None:
@@ -382,20 +422,19 @@ class Model:
                 )
             out = {}
             for n, p in self.parameters.items():
-                g = np.asarray(grads[n], dtype=float)
-                if g.shape != (*batch, *p.shape) and g.shape[: len(batch)] != batch:
+                g = _real(grads[n], f"grad_log_likelihood[{n!r}]")
+                full = (*batch, *p.shape)
+                # exactly one gradient element per parameter element and batch index (or the
+                # shape of the value given, when that lacks some batch axes): never broadcast
+                # a scalar over a vector parameter
+                if g.shape not in (full, np.shape(values[n])):
                     raise ValueError(
                         f"grad_log_likelihood returned shape {g.shape} for {n!r} at a batch of "
-                        f"parameter points of shape {batch}; expected {(*batch, *p.shape)} "
-                        "(batch shape + the parameter's shape): vectorise it over leading axes"
+                        f"parameter points of shape {batch}; expected {full} (batch shape + "
+                        f"the parameter's shape {p.shape}): one derivative per element of "
+                        f"{n}, vectorised over leading axes"
                     )
-                try:
-                    out[n] = np.broadcast_to(g, (*batch, *p.shape))
-                except ValueError:
-                    raise ValueError(
-                        f"grad_log_likelihood returned shape {g.shape} for {n!r}; expected "
-                        f"{(*batch, *p.shape)} (batch shape + the parameter's shape)"
-                    ) from None
+                out[n] = np.broadcast_to(g, full)
             return out
         return self._finite_difference_grad(values, batch)
 
@@ -457,15 +496,72 @@ class Model:
             draws.update(prior.rvs(shape, generator))
         return {n: draws[n] for n in self.parameters}
 
-    def update(self, **data: Any) -> Model:
-        """A new model with more observations (sequential updating)."""
+    def updated(self, **data: Any) -> Model:
+        """A new model that has also seen ``data``; this one is left unchanged.
+
+        Takes the same data names as the constructor. Sufficient statistics (or rows) are
+        merged, so any sequence of updates equals one batch. A custom :class:`Model` carries its
+        data inside ``log_likelihood`` and refuses (build a new one instead).
+        """
         raise TypeError(
             "a custom Model carries its data inside log_likelihood; build a new Model to add data"
         )
 
+    def update(self, **data: Any) -> None:
+        """Add observations to this model in place and return None, as ``dict.update`` does.
+
+        ``for chunk in chunks: m.update(y=chunk)`` leaves ``m`` equal to the model of all the
+        chunks at once. The data are validated first: a refused chunk leaves ``m`` unchanged.
+        Use :meth:`updated` for a new model that leaves this one as it was.
+
+        Examples
+        --------
+        >>> from scipy import stats
+        >>> import bayesgd as bg
+        >>> m = bg.Bernoulli(y=[1, 0], p=stats.beta(1, 1))
+        >>> for chunk in ([1, 1], [0, 1, 1]):
+        ...     m.update(y=chunk)
+        >>> float(m.stats["successes"]), m.n_obs
+        (5.0, 7)
+        """
+        new = self.updated(**data)  # raises before anything changes
+        self.__dict__.update(new.__dict__)
+
     def copy(self) -> Model:
         """A shallow copy."""
         return copy.copy(self)
+
+    # prediction hooks (see bayesgd.predictive; overridden where can_predict is True) --------
+    def _check_X(self, X: Any, name: str = "X_new") -> np.ndarray:
+        """New inputs as an ``(m, d)`` float array; a model that does not predict refuses."""
+        raise TypeError(
+            f"{name} is given but {type(self).__name__} does not predict: only regressions and "
+            "the Perceptron take new inputs"
+        )
+
+    def _predictive_mean(
+        self,
+        X: np.ndarray,
+        values: Mapping[str, np.ndarray],
+        batch: tuple[int, ...],
+        *,
+        offset: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """``E[y | x, θ]`` for rows ``X`` at each batch index: shape ``batch + (m,)``."""
+        raise TypeError(f"{type(self).__name__} does not support predict()")
+
+    def _new_offset(self, offset: Any, n_rows: int) -> np.ndarray | None:
+        """The offset of ``n_rows`` new rows, validated (None: the model has no offset term)."""
+        if offset is not None:
+            raise TypeError(
+                f"{type(self).__name__} has no offset term, so predict() takes no offset=; "
+                "offsets are for PoissonRegression"
+            )
+        return None
+
+    def _values(self, params: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], tuple[int, ...]]:
+        """Parameter values for prediction, validated: ``(values, batch shape)``."""
+        return self._theta(params)
 
     @property
     def bytes_per_evaluation(self) -> int:
@@ -474,7 +570,7 @@ class Model:
         The ``bytes_per_evaluation=`` given to the constructor, else a nominal 512 bytes (a
         custom likelihood's real cost is unknown; :func:`bayesgd.grid` measures it).
         """
-        hint = getattr(self, "_bytes_hint", None)
+        hint = self._bytes_hint
         return int(hint) if hint is not None else 8 * 64
 
     def __repr__(self) -> str:
@@ -490,53 +586,6 @@ def _as_out(value: Any) -> np.ndarray:
 
 def _as_out_dict(values: Mapping[str, Any]) -> dict[str, np.ndarray]:
     return {name: np.array(value, dtype=float) for name, value in values.items()}
-
-
-def _check_fixed(name: str, value: Any, domain: Any) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a prior or a number, got {value!r}") from exc
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"fixed {name} must be finite, got {value!r}")
-    if domain == SIMPLEX:
-        if arr.ndim < 1 or np.any(arr < 0) or not np.allclose(arr.sum(axis=-1), 1.0):
-            raise ValueError(f"fixed {name} must be a probability vector summing to 1")
-        return arr
-    low, high = domain
-    open_low = low == 0.0 and high == np.inf
-    if np.any(arr < low) or np.any(arr > high) or (open_low and np.any(arr <= 0)):
-        raise ValueError(f"fixed {name} must lie in {_domain_text(domain)}, got {value!r}")
-    if domain == UNIT and np.any((arr <= 0) | (arr >= 1)):
-        raise ValueError(f"fixed {name} must lie strictly between 0 and 1, got {value!r}")
-    return arr
-
-
-def _domain_text(domain: Any) -> str:
-    if domain == SIMPLEX:
-        return "the probability simplex"
-    return {REAL: "the real line", POSITIVE: "(0, inf)", UNIT: "[0, 1]"}.get(
-        domain, f"[{domain[0]}, {domain[1]}]"
-    )
-
-
-def _check_support(name: str, prior: Prior, domain: Any) -> None:
-    """The prior's support must fit inside what the likelihood allows for the parameter."""
-    if domain == SIMPLEX:
-        if prior.family != "dirichlet":
-            raise ValueError(
-                f"{name} is a probability vector; its prior must be scipy.stats.dirichlet, "
-                f"got {prior.family}"
-            )
-        return
-    if prior.family == "dirichlet":
-        raise ValueError(f"{name} is not a probability vector; a dirichlet prior does not fit it")
-    low, high = prior.support(name)
-    if np.any(low < domain[0]) or np.any(high > domain[1]):
-        raise ValueError(
-            f"the prior for {name} ({prior.family}) has support [{np.min(low)}, {np.max(high)}], "
-            f"but {name} must lie in {_domain_text(domain)}"
-        )
 
 
 def warn_finite_differences(model: Model, stacklevel: int = 3) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from scipy.special import gammaln, xlog1py, xlogy
 
+from .._validation import owned
 from ._elementwise import ElementwiseModel, _is_dask, _is_lazy, check_counts, check_real
 from .base import POSITIVE, UNIT
 
@@ -284,8 +285,8 @@ class NegativeBinomial(_SuccessFailure):
     r : float or array_like
         Known number of successes (positive; real values allowed as in scipy): one value, one
         per group, or one per observation (broadcast against ``k`` like Poisson's exposure).
-        ``update(k=..., r=...)`` takes the ``r`` of new observations; it may be left out when
-        the model's ``r`` is one value or one per group.
+        ``update(k=..., r=...)`` and ``updated`` take the ``r`` of new observations; it may be
+        left out when the model's ``r`` is one value or one per group.
     p : scipy.stats frozen distribution or float
         Prior on the success probability.
 
@@ -302,7 +303,7 @@ class NegativeBinomial(_SuccessFailure):
     >>> m = bg.NegativeBinomial(k=[4, 6], r=3, p=stats.beta(1, 1))
     >>> float(m.stats["successes"])
     6.0
-    >>> float(m.update(k=[2], r=5).stats["successes"])
+    >>> float(m.updated(k=[2], r=5).stats["successes"])
     11.0
     """
 
@@ -311,7 +312,7 @@ class NegativeBinomial(_SuccessFailure):
     observed = ("k", "r")
 
     def __init__(self, *, k: Any, r: Any, p: Any):
-        r = check_real("r", r, low=0.0, strict=True)
+        r = owned(check_real("r", r, low=0.0, strict=True), r)
         self.r = r
         self._init_family({"k": k, "r": r}, {"p": p})
 
@@ -356,13 +357,13 @@ class NegativeBinomial(_SuccessFailure):
             r = float(r.flat[0])  # PyTensor 2.38 fails a rewrite on a constant all-equal vector
         return observed(self, "NegativeBinomial", "k", self.data["k"], n=r, p=params["p"])
 
-    def update(self, **data: Any) -> NegativeBinomial:
+    def updated(self, **data: Any) -> NegativeBinomial:
         if "r" not in data and self._shared_r() is None and "k" in data:
             raise TypeError(
                 "update() needs r=, the number of successes of each new observation: the "
                 "model's r varies between observations"
             )
-        new = super().update(**data)
+        new = super().updated(**data)
         if "r" in data:  # validated by the update itself
             old, given = self._shared_r(), data["r"]
             same = old is not None and not _is_dask(given)

@@ -56,7 +56,7 @@ import numpy as np
 from scipy import stats
 from scipy.special import expit
 
-from .._validation import as_rng, check_positive_int
+from .._validation import as_rng, check_positive_int, owned
 from ._elementwise import check_counts, check_real, check_rows
 from .base import POSITIVE, REAL, Model
 
@@ -243,6 +243,7 @@ class Perceptron(Model):
         self.task = _check_choice(task, "task", _TASKS)
         self.activation = _check_choice(activation, "activation", _ACTIVATIONS)
         self.hidden = check_positive_int(hidden, "hidden")
+        X_given, y_given = X, y
         X, y = self._check_data(X, y)
         self.n_features = X.shape[1]
         if self.task == "regression" and sigma is None:
@@ -275,7 +276,7 @@ class Perceptron(Model):
         )
         for name, value in list(self.fixed.items()):
             try:
-                self.fixed[name] = np.broadcast_to(value, shapes[name]).copy()
+                self.fixed[name] = owned(np.broadcast_to(value, shapes[name]).copy())
             except ValueError:
                 raise ValueError(
                     f"fixed {name} must broadcast to shape {shapes[name]}, got shape "
@@ -287,7 +288,7 @@ class Perceptron(Model):
                     f"the prior for {name} has shape {param.shape}, but {name} must have shape "
                     f"{shapes[name]} (d={self.n_features}, hidden={self.hidden})"
                 )
-        self.data = {"X": X, "y": y}
+        self.data = {"X": owned(X, X_given), "y": owned(y, y_given)}
 
     # ------------------------------------------------------------------ data & shapes
     @property
@@ -325,6 +326,10 @@ class Perceptron(Model):
                 f"{y.shape}"
             )
         return X, y
+
+    @property
+    def can_predict(self) -> bool:
+        return True
 
     def _check_X(self, X: Any, name: str = "X_new") -> np.ndarray:
         """New inputs: a 2-D array with the training data's number of columns."""
@@ -733,7 +738,7 @@ class Perceptron(Model):
         return pm.Normal("y", mu=f, sigma=v["sigma"], observed=self.data["y"])
 
     # ------------------------------------------------------------------ other
-    def update(self, **data: Any) -> Perceptron:
+    def updated(self, **data: Any) -> Perceptron:
         """A new model with more rows ``X``, ``y`` appended (same network and priors)."""
         if set(data) != {"X", "y"}:
             raise TypeError(f"update() needs exactly X and y, got {sorted(data)}")
@@ -741,7 +746,10 @@ class Perceptron(Model):
         if X.shape[1] != self.n_features:
             raise ValueError(f"X must have {self.n_features} column(s), got {X.shape[1]}")
         new = self.copy()
-        new.data = {"X": np.vstack([self.data["X"], X]), "y": np.concatenate([self.data["y"], y])}
+        new.data = {
+            "X": owned(np.vstack([self.data["X"], X])),
+            "y": owned(np.concatenate([self.data["y"], y])),
+        }
         return new
 
     @property

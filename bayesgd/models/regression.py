@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, gammaln
 
+from .._validation import owned
 from ._elementwise import check_counts, check_real, check_rows
 from .base import KEEP_DATA_LIMIT, POSITIVE, REAL, Model
 
@@ -66,6 +67,7 @@ class _Regression(Model):
     """Shared pieces: design matrix, coefficient and intercept priors, update."""
 
     def _setup_regression(self, X, y, params: dict[Any, Any], *, offset: Any = None) -> None:
+        X_given, y_given = X, y
         X, y = _check_design(X, y, y_check=self._check_y)
         self.n_features = X.shape[1]
         self._setup_priors(
@@ -79,10 +81,11 @@ class _Regression(Model):
                 f"{self.n_features} columns"
             )
         if "coef" in self.fixed:
-            self.fixed["coef"] = np.broadcast_to(self.fixed["coef"], (self.n_features,)).copy()
-        self.data = {"X": X, "y": y}
+            coef = np.broadcast_to(self.fixed["coef"], (self.n_features,))
+            self.fixed["coef"] = owned(coef.copy())
+        self.data = {"X": owned(X, X_given), "y": owned(y, y_given)}
         if offset is not None:
-            self.data["offset"] = _check_offset(offset, y.shape[0])
+            self.data["offset"] = owned(_check_offset(offset, y.shape[0]), offset)
 
     extra_domains: dict[str, Any] = {}
 
@@ -115,18 +118,13 @@ class _Regression(Model):
         return f"{super().__repr__()[:-1]}; n={self.n_obs}, d={self.n_features})"
 
     # prediction hooks (see bayesgd.predictive) ---------------------------------------------
+    @property
+    def can_predict(self) -> bool:
+        return True
+
     def _check_X(self, X: Any, name: str = "X_new") -> np.ndarray:
         """New inputs: ``(m, d)``, or 1-D for a one-feature model (see ``check_rows``)."""
         return check_rows(X, self.n_features, name)
-
-    def _new_offset(self, offset: Any, n_rows: int) -> np.ndarray | None:
-        """The offset of ``n_rows`` new rows (None: no offset term). Only Poisson has one."""
-        if offset is not None:
-            raise TypeError(
-                f"{type(self).__name__} has no offset term, so predict() takes no offset=; "
-                "offsets are for PoissonRegression"
-            )
-        return None
 
     def _inverse_link(self, eta: np.ndarray) -> np.ndarray:
         return eta
@@ -208,7 +206,7 @@ class _GLM(_Regression):
     def bytes_per_evaluation(self) -> int:
         return 8 * 4 * self.n_obs
 
-    def update(self, **data: Any) -> _GLM:
+    def updated(self, **data: Any) -> _GLM:
         """A new model with more rows ``X``, ``y`` (and ``offset``) appended."""
         expected = set(self.data)
         if set(data) != expected:
@@ -219,10 +217,13 @@ class _GLM(_Regression):
             data["X"], data["y"], y_check=self._check_y, n_features=self.n_features
         )
         new = self.copy()
-        new.data = {"X": np.vstack([self.data["X"], X]), "y": np.concatenate([self.data["y"], y])}
+        new.data = {
+            "X": owned(np.vstack([self.data["X"], X])),
+            "y": owned(np.concatenate([self.data["y"], y])),
+        }
         if "offset" in data:
             off = _check_offset(data["offset"], y.shape[0])
-            new.data["offset"] = np.concatenate([self.data["offset"], off])
+            new.data["offset"] = owned(np.concatenate([self.data["offset"], off]))
         return new
 
 
@@ -358,12 +359,13 @@ def _quadratic_stats(Xa: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
     """Least-squares form of the Gaussian likelihood: ``rss(b) = rss + (b-b0)' A (b-b0)``."""
     b0, *_ = np.linalg.lstsq(Xa, y, rcond=None)
     resid = y - Xa @ b0
-    return {
+    stats = {
         "n": np.asarray(float(y.shape[0])),
         "xtx": Xa.T @ Xa,
         "coef_ols": b0,
         "rss": np.asarray(float(resid @ resid)),
     }
+    return {k: owned(v) for k, v in stats.items()}
 
 
 def _merge_quadratic(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -372,7 +374,8 @@ def _merge_quadratic(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict
     b0 = np.linalg.lstsq(A, rhs, rcond=None)[0]
     da, db = a["coef_ols"] - b0, b["coef_ols"] - b0
     rss = a["rss"] + b["rss"] + da @ a["xtx"] @ da + db @ b["xtx"] @ db
-    return {"n": a["n"] + b["n"], "xtx": A, "coef_ols": b0, "rss": np.asarray(float(rss))}
+    stats = {"n": a["n"] + b["n"], "xtx": A, "coef_ols": b0, "rss": np.asarray(float(rss))}
+    return {k: owned(v) for k, v in stats.items()}
 
 
 class LinearRegression(_Regression):
@@ -504,7 +507,7 @@ class LinearRegression(_Regression):
     def bytes_per_evaluation(self) -> int:
         return 8 * 4 * (self.n_features + 1) ** 2
 
-    def update(self, **data: Any) -> LinearRegression:
+    def updated(self, **data: Any) -> LinearRegression:
         """A new model with more rows ``X``, ``y``; equals fitting all rows at once."""
         if set(data) != {"X", "y"}:
             raise TypeError(f"update() needs exactly X and y, got {sorted(data)}")
@@ -520,8 +523,8 @@ class LinearRegression(_Regression):
             and (self.n_obs + len(y)) * (self.n_features + 1) <= KEEP_DATA_LIMIT
         ):
             new.data = {
-                "X": np.vstack([self.data["X"], X]),
-                "y": np.concatenate([self.data["y"], y]),
+                "X": owned(np.vstack([self.data["X"], X])),
+                "y": owned(np.concatenate([self.data["y"], y])),
             }
         else:
             new.data = None
