@@ -187,12 +187,11 @@ def potential(model: Model, log_likelihood: Any) -> Any:
 def add_likelihood(model: Model, params: Mapping[str, Any], taken: set[str]) -> str:
     """Add the model's likelihood to the current ``pm.Model``; return how it was written.
 
-    The model's own ``_pymc_likelihood(params)`` hook writes it (``"hook"``), unless the model
-    has none or the hook returns ``NotImplemented``: then the NumPy log likelihood is wrapped
+    The model's own ``_pymc_likelihood(params)`` hook writes it (``"hook"``), unless the hook
+    returns ``NotImplemented`` (the base class's default): then the NumPy log likelihood is wrapped
     in :class:`LogLikelihoodOp` as a ``pm.Potential`` (``"op"``).
     """
-    hook = getattr(model, "_pymc_likelihood", None)
-    if callable(hook) and hook(dict(params)) is not NotImplemented:
+    if model._pymc_likelihood(dict(params)) is not NotImplemented:
         return "hook"
     warn_finite_differences(model, stacklevel=4)
     free = [params[n] for n in model.parameters]

@@ -111,7 +111,7 @@ def test_gradient_matches_finite_differences(family):
 def test_weibull_with_known_shape_keeps_sufficient_statistics_only():
     m = bg.Weibull(y=Y_POS[:2], alpha=1.7, beta=stats.gamma(2.0))
     for chunk in (Y_POS[2:5], Y_POS[5:]):
-        m = m.update(y=chunk)
+        m.update(y=chunk)
     assert "y" not in m.stats and m.n_obs == len(Y_POS)
     beta = np.array([0.5, 1.3, 4.0])
     want = _scipy_loglik("weibull", Y_POS, alpha=1.7, beta=beta)
@@ -161,7 +161,7 @@ def test_update_equals_batch(family):
     priors = {n: p.prior.dist for n, p in make().parameters.items()}
     m = kind(y=y[:2], **priors)
     for chunk in (y[2:3], y[3:]):
-        m = m.update(y=chunk)
+        m.update(y=chunk)
     batch = kind(y=y, **priors)
     assert m.n_obs == batch.n_obs == len(y)
     np.testing.assert_allclose(m.log_likelihood(**points), batch.log_likelihood(**points))
@@ -201,7 +201,7 @@ def test_conjugate_sequential_updates_equal_batch_for_any_split(cuts):
     ):
         post = bg.conjugate(make(chunks[0]))
         for chunk in chunks[1:]:
-            post = post.update(y=chunk)
+            post.update(y=chunk)
         batch = bg.conjugate(make(Y_POS))
         for key, value in batch.hyper.items():
             np.testing.assert_allclose(post.hyper[key], value, rtol=1e-12)
@@ -403,12 +403,12 @@ def test_conjugate_update_equals_batch():
     one = bg.conjugate(bg.LogNormal(y=Y_POS, prior=prior))
     seq = bg.conjugate(bg.LogNormal(y=Y_POS[:2], prior=prior))
     for chunk in (Y_POS[2:4], Y_POS[4:]):
-        seq = seq.update(y=chunk)
+        seq.update(y=chunk)
     for key, value in one.hyper.items():
         np.testing.assert_allclose(seq.hyper[key], value, rtol=1e-13)
     np.testing.assert_allclose(seq.log_evidence, one.log_evidence, rtol=1e-13)
     g = bg.conjugate(bg.Gamma(y=Y_POS[:3], alpha=2.0, beta=stats.gamma(2.0)))
-    g = g.update(y=Y_POS[3:])
+    g.update(y=Y_POS[3:])
     assert g.hyper == bg.conjugate(bg.Gamma(y=Y_POS, alpha=2.0, beta=stats.gamma(2.0))).hyper
 
 
@@ -601,7 +601,7 @@ def test_to_pymc_from_sufficient_statistics(case, monkeypatch):
 
 def test_studentt_keeps_its_data_whatever_their_size(monkeypatch):
     monkeypatch.setattr(_elementwise, "KEEP_DATA_LIMIT", 1)
-    model = bg.StudentT(y=Y_REAL[:3], nu=4.0, mu=stats.norm(0, 5), sigma=1.0).update(y=Y_REAL[3:])
+    model = bg.StudentT(y=Y_REAL[:3], nu=4.0, mu=stats.norm(0, 5), sigma=1.0).updated(y=Y_REAL[3:])
     assert model.data is None and model.stats["y"].shape == (len(Y_REAL),)
     np.testing.assert_allclose(
         model.log_likelihood(mu=0.5), _scipy_loglik("studentt", Y_REAL, nu=4, mu=0.5, sigma=1.0)

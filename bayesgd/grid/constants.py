@@ -31,8 +31,12 @@ MIN_SD_SPACINGS = 3.0
 MIN_GAP_SPACINGS = 2.0
 
 _COARSE: dict[int, int] = {1: 257, 2: 65, 3: 25, 4: 17}
-#: A fitted edge exponent this close to an integer is that integer (a smooth edge).
+#: A fitted edge exponent this close to an integer is that integer (a smooth edge). The fit of
+#: a linear or quadratic edge is off by O(h) (1.001 for p^1 near a simplex face at 111 points);
+#: a smooth edge (exponent 0) fits to O(h^2), and a Beta(0.996, 1) prior's real exponent
+#: -0.004 must not snap to 0 (its mean came out 1e-6 off).
 _INTEGER_BETA = 0.02
+_ZERO_BETA = 5e-4
 _LEVEL_NATS = 30.0
 _TAIL_MASSES = (1e-10, 1e-9, 1e-8, 1e-7)
 _PRIOR_QUANTILE = 1e-6

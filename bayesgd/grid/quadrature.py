@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .constants import _INTEGER_BETA
+from .constants import _INTEGER_BETA, _ZERO_BETA
 
 __all__: list[str] = []
 
@@ -36,7 +36,8 @@ def _power_law_exponent(d: np.ndarray) -> float | None:
 
     ``d`` holds the density at the first cell centres counted from the edge (``x = h/2,
     3h/2, ...``). ``log d = c + β log x + s x`` is solved on the first three and must
-    predict the next two; only non-trivial, integrable exponents (``-1 < β``, ``|β| > 0.02``)
+    predict the next two; only non-trivial, integrable exponents (``-1 < β``, not within
+    ``_ZERO_BETA`` of 0 or ``_INTEGER_BETA`` of 1)
     count. Smooth densities give ``β ≈ 0`` and keep the Euler-Maclaurin end correction.
     """
     if d.size < 5 or not np.all(d[:5] > 0):
@@ -53,7 +54,8 @@ def _power_law_exponent(d: np.ndarray) -> float | None:
     # rule's error is already of higher order than the correction's. The fit of an integer
     # exponent is off by O(h) (1.001 for p^1 near a face of the simplex at 111 points), so
     # within _INTEGER_BETA of an integer counts as that integer
-    if not (np.isfinite(beta) and -1.0 < beta < 2.0 and abs(beta - round(beta)) > _INTEGER_BETA):
+    snap = _ZERO_BETA if round(beta) == 0 else _INTEGER_BETA
+    if not (np.isfinite(beta) and -1.0 < beta < 2.0 and abs(beta - round(beta)) > snap):
         return None
     if np.max(np.abs(pred - y[3:])) > 1e-3 * max(1.0, abs(beta)):
         return None

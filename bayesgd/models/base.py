@@ -161,11 +161,14 @@ class Model:
     #: None: start from each prior's centre (:func:`bayesgd.map.central_point`).
     initial_point: Callable[..., dict[str, np.ndarray]] | None = None
 
-    #: ``_pymc_likelihood(params) -> pm variable``: add the observed likelihood to the current
-    #: ``pm.Model`` given the free parameters' PyTensor variables; None: no own hook
-    #: (:func:`bayesgd.to_pymc` writes the family's observed distribution, or wraps the NumPy
-    #: log likelihood).
-    _pymc_likelihood: Callable[[Mapping[str, Any]], Any] | None = None
+    def _pymc_likelihood(self, params: Mapping[str, Any]) -> Any:
+        """Add the observed likelihood to the current ``pm.Model`` (for :func:`bayesgd.to_pymc`).
+
+        ``params`` maps parameter names to PyTensor variables. A family writes PyMC's own
+        observed distribution; this default returns ``NotImplemented``, and ``to_pymc`` then
+        wraps the NumPy log likelihood and its gradient as a PyTensor Op.
+        """
+        return NotImplemented
 
     #: Memory (bytes) one parameter point of the log likelihood needs, when the user said so
     #: (``bytes_per_evaluation=``); None: unknown (:func:`bayesgd.grid` measures it).
