@@ -24,8 +24,11 @@ that is what this approximation is. A probability vector of ``K`` entries is rep
 its first ``K - 1`` entries (the last one is one minus their sum, so its marginal is Normal
 too).
 
-The Hessian comes from central finite differences (five-point stencil) of the analytic
-gradient, symmetrised; no model in bayesgd provides an analytic Hessian. A Hessian that is not
+The likelihood's part of the Hessian is analytic where the model declares one
+(:meth:`bayesgd.Model.hessian_log_likelihood`: every GLM); the rest (or all of it, for other
+models) comes from central finite differences (five-point stencil) of the analytic gradient,
+with steps scaled to the curvature of each coordinate (a coefficient of a feature measured in
+dollars has a posterior sd of 1e-5), symmetrised. A Hessian that is not
 positive definite (a saddle point, a flat direction) raises :class:`NotPositiveDefiniteError`
 (a ``numpy.linalg.LinAlgError``, hence a ``ValueError``), never clipped.
 

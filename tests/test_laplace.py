@@ -337,3 +337,70 @@ def test_probability_vector_quantiles_zero_and_one_are_the_support_ends():
     draws = lap.sample(20_000, rng=4)["p"]
     np.testing.assert_allclose(q[1], np.median(draws, axis=0), atol=0.01)
     assert lap.quantile([[0.0, 1.0]])["p"].shape == (1, 2, 3)
+
+
+# ------------------------------------------------------- badly scaled data (issue 13, 13)
+
+
+def _cpunish():
+    import statsmodels.api as sm
+
+    d = sm.datasets.cpunish.load_pandas().data
+    X = d[["INCOME", "PERPOVERTY", "PERBLACK", "VC100k96", "SOUTH", "DEGREE"]].to_numpy(float)
+    X[:, 3] = np.log(X[:, 3])  # statsmodels' Poisson example: income in dollars
+    y = d["EXECUTIONS"].to_numpy()
+    fit = sm.GLM(y, sm.add_constant(X), family=sm.families.Poisson()).fit(tol=1e-12)
+    return X, y, fit
+
+
+def _poisson_custom(X, y, d):
+    """The same Poisson regression as a custom model: no analytic Hessian, so the Laplace
+    Hessian comes from differences of the gradient."""
+
+    def loglik(coef, intercept):
+        eta = np.asarray(coef) @ X.T + np.asarray(intercept)[..., None]
+        return (y * eta - np.exp(eta)).sum(axis=-1)
+
+    def grad(coef, intercept):
+        r = y - np.exp(np.asarray(coef) @ X.T + np.asarray(intercept)[..., None])
+        return {"coef": r @ X, "intercept": r.sum(axis=-1)}
+
+    return bg.Model(
+        priors={"coef": stats.norm(0, 1e6), "intercept": stats.norm(0, 1e6)},
+        log_likelihood=loglik,
+        grad_log_likelihood=grad,
+        shapes={"coef": (d,)},
+    )
+
+
+@pytest.mark.parametrize("space", ["constrained", "unconstrained"])
+@pytest.mark.parametrize("kind", ["glm", "custom"])
+def test_poisson_income_in_dollars_matches_statsmodels(space, kind):
+    X, y, fit = _cpunish()
+    if kind == "glm":
+        m = bg.PoissonRegression(X=X, y=y, coef=stats.norm(0, 1e6), intercept=stats.norm(0, 1e6))
+    else:
+        m = _poisson_custom(X, y, X.shape[1])
+    post = laplace(m, space=space)
+    mean = np.r_[post.mean()["intercept"], post.mean()["coef"]]
+    sd = np.r_[post.sd()["intercept"], post.sd()["coef"]]
+    np.testing.assert_allclose(mean, fit.params, rtol=1e-7)
+    # a 1e6 prior sd moves these by < 1e-9; statsmodels' IRLS stops ~1e-7 short
+    np.testing.assert_allclose(sd, fit.bse, rtol=1e-6)
+
+
+@pytest.mark.parametrize("width", [1e3, 1e4])
+def test_poisson_regression_sd_is_inverse_fisher_information(width):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1000, 200)
+    y = rng.poisson(np.exp(0.5 + 0.002 * x))
+    x = x * width / 1e3
+    m = bg.PoissonRegression(
+        X=x[:, None], y=y, coef=stats.norm(0, 1e6), intercept=stats.norm(0, 1e6)
+    )
+    post = laplace(m, space="constrained")
+    Xa = np.column_stack([x, np.ones_like(x)])
+    mu = np.exp(Xa @ np.r_[post.mean()["coef"], post.mean()["intercept"]])
+    exact = np.sqrt(np.diag(np.linalg.inv(Xa.T @ (Xa * mu[:, None]))))
+    sd = np.r_[post.sd()["coef"], post.sd()["intercept"]]
+    np.testing.assert_allclose(sd, exact, rtol=1e-6)  # was +2.1% (1e3), NotPositiveDefinite

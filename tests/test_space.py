@@ -382,3 +382,79 @@ def test_models_with_a_fused_likelihood_and_gradient_use_it():
     expected = 0.5 * (mu - 1.0) ** 2 - stats.norm(0, 2).logpdf(mu)
     np.testing.assert_allclose(loss, expected, rtol=1e-12)
     np.testing.assert_allclose(grad[:, 0], mu - 1.0 + mu / 4, rtol=1e-12)
+
+
+def _fd_hessian_of_loglik(m, point):
+    """Central differences of the model's analytic likelihood gradient (flat theta order)."""
+    names = list(m.parameters)
+    flat = np.concatenate([np.ravel(point[n]) for n in names])
+
+    def grad(f):
+        vals, i = {}, 0
+        for n in names:
+            size = m.parameters[n].size
+            vals[n] = f[i : i + size].reshape(m.parameters[n].shape)
+            i += size
+        g = m.grad_log_likelihood(**vals)
+        return np.concatenate([np.ravel(g[n]) for n in names])
+
+    cols = []
+    for j in range(flat.size):
+        e = np.zeros(flat.size)
+        e[j] = 1e-6
+        cols.append((grad(flat + e) - grad(flat - e)) / 2e-6)
+    return np.column_stack(cols)
+
+
+@pytest.mark.parametrize(
+    "model, point",
+    [
+        (
+            bg.LinearRegression(
+                X=_X,
+                y=_Y_REAL[:1].repeat(40) + _X[:, 0],
+                coef=stats.norm(0, 5),
+                intercept=stats.norm(0, 5),
+                sigma=stats.halfnorm(scale=2),
+            ),
+            {"coef": np.array([0.9, 0.1, -0.2]), "intercept": 0.4, "sigma": 1.3},
+        ),
+        (
+            bg.LinearRegression(
+                X=_X, y=_X[:, 1], prior=bg.priors.NormalInverseGamma(mean=[0] * 3, cov=9, a=2, b=2)
+            ),
+            {"coef": np.array([0.1, 0.8, 0.0]), "sigma2": 0.7},
+        ),
+        (
+            bg.LogisticRegression(X=_X, y=_Y_BIN, coef=stats.norm(0, 2), intercept=stats.norm()),
+            {"coef": np.array([0.9, -0.4, 0.3]), "intercept": -0.2},
+        ),
+        (
+            bg.PoissonRegression(
+                X=_X,
+                y=_Y_CNT,
+                coef=stats.norm(0, 2),
+                intercept=stats.norm(),
+                offset=np.linspace(-0.5, 0.5, 40),
+            ),
+            {"coef": np.array([0.2, -0.1, 0.1]), "intercept": 0.3},
+        ),
+        (
+            bg.PoissonRegression(X=_X, y=_Y_CNT, coef=stats.norm(0, 2), intercept=0.5),
+            {"coef": np.array([0.2, -0.1, 0.1])},
+        ),
+    ],
+)
+def test_glm_hessian_log_likelihood_matches_differences(model, point):
+    point = {k: np.asarray(v, dtype=float) for k, v in point.items()}
+    hess = model.hessian_log_likelihood(**point)
+    assert hess.shape == (model.size, model.size)
+    np.testing.assert_allclose(hess, _fd_hessian_of_loglik(model, point), rtol=1e-6, atol=1e-6)
+
+
+def test_hessian_log_likelihood_default_is_none_and_needs_one_point():
+    m = bg.Model(priors={"a": stats.norm()}, log_likelihood=lambda a: -(np.asarray(a) ** 2))
+    assert m.hessian_log_likelihood(a=np.array(0.3)) is None
+    glm = bg.LogisticRegression(X=_X, y=_Y_BIN, coef=stats.norm())
+    with pytest.raises(ValueError, match="one parameter point"):
+        glm.hessian_log_likelihood(coef=np.zeros((2, 3)))

@@ -330,6 +330,33 @@ class Model:
         gl = self._grad_loglik(values, batch)
         return _as_out_dict({n: gp[n] + gl[n] for n in self.parameters})
 
+    def hessian_log_likelihood(self, **theta: Any) -> np.ndarray | None:
+        """Analytic Hessian of the log likelihood at one point, or None if the model has none.
+
+        Rows and columns follow the free parameters in order, each flattened in C order (the
+        order of ``Parameter.element_names``): shape ``(size, size)``. The default is None (no
+        analytic Hessian); methods then difference the analytic gradient.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from scipy import stats
+        >>> m = Model(priors={"mu": stats.norm(0, 1)}, log_likelihood=lambda mu: -(mu**2))
+        >>> m.hessian_log_likelihood(mu=np.array(0.5)) is None
+        True
+        """
+        values, batch = self._theta(theta)
+        if batch:
+            raise ValueError(
+                f"hessian_log_likelihood takes one parameter point, got a batch of shape {batch}"
+            )
+        hess = self._hess_loglik(values)
+        return None if hess is None else _as_out(hess)
+
+    def _hess_loglik(self, values: Mapping[str, np.ndarray]) -> np.ndarray | None:
+        """Hook: the analytic Hessian at one (unbatched) point; None when there is none."""
+        return None
+
     def _all(self, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {**self.fixed, **values}
 

@@ -204,6 +204,26 @@ class _GLM(_Regression):
         grads = {"coef": g_coef, "intercept": g_int}
         return {n: grads[n] for n in self.parameters}
 
+    def _d2ll_deta2(self, y, eta):
+        raise NotImplementedError
+
+    def _hess_loglik(self, values):
+        """``Xa' diag(d2 ll / d eta2) Xa`` over the free columns (``coef``, then intercept)."""
+        v = self._all(values)
+        coef, intercept = self._coef_intercept(v)
+        free_coef, free_icpt = "coef" in self.parameters, "intercept" in self.parameters
+        k = self.n_features * free_coef + free_icpt
+        hess = np.zeros((k, k))
+        for lo, hi in self._chunks(()):
+            eta = self._eta(coef, intercept, lo, hi)
+            w = self._d2ll_deta2(self.data["y"][lo:hi], eta)
+            cols = [self.data["X"][lo:hi]] if free_coef else []
+            if free_icpt:
+                cols.append(np.ones((hi - lo, 1)))
+            Xa = np.hstack(cols)
+            hess += (Xa * w[:, None]).T @ Xa
+        return hess
+
     @property
     def bytes_per_evaluation(self) -> int:
         return 8 * 4 * self.n_obs
@@ -269,6 +289,9 @@ class LogisticRegression(_GLM):
     def _dll_deta(self, y, eta):
         return y - expit(eta)
 
+    def _d2ll_deta2(self, y, eta):
+        return -expit(eta) * expit(-eta)
+
 
 class PoissonRegression(_GLM):
     """Counts ``y`` with mean ``exp(intercept + X @ coef + offset)`` (log link).
@@ -332,6 +355,9 @@ class PoissonRegression(_GLM):
 
     def _dll_deta(self, y, eta):
         return y - np.exp(eta)
+
+    def _d2ll_deta2(self, y, eta):
+        return -np.exp(eta)
 
 
 def _quadratic_stats(Xa: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
@@ -478,6 +504,30 @@ class LinearRegression(_Regression):
         return {
             n_: np.broadcast_to(grads[n_], (*batch, *p.shape)) for n_, p in self.parameters.items()
         }
+
+    def _hess_loglik(self, values):
+        """Exact Hessian over ``(beta, s2)`` (``beta`` = [intercept, coef]), then chained to
+        ``sigma`` when the scale is the sd and cut to the free parameters in their order."""
+        v = self._all(values)
+        A, n = self.stats["xtx"], float(self.stats["n"])
+        d = self._beta(v) - self.stats["coef_ols"]
+        s2 = float(self._variance(v))
+        ad = A @ d
+        total = float(self.stats["rss"]) + float(d @ ad)
+        k = d.size
+        full = np.zeros((k + 1, k + 1))
+        full[:k, :k] = -A / s2
+        full[:k, k] = full[k, :k] = ad / s2**2
+        full[k, k] = 0.5 * n / s2**2 - total / s2**3
+        if "sigma" in v:  # s2 = sigma^2: chain rule, with the gradient term of d2 s2 / d sigma2
+            sigma = float(v["sigma"])
+            g_s2 = -0.5 * n / s2 + total / (2 * s2 * s2)
+            full[:k, k] = full[k, :k] = full[:k, k] * 2 * sigma
+            full[k, k] = full[k, k] * 4 * s2 + 2 * g_s2
+        first = 1 if self.has_intercept_column else 0
+        index = {"intercept": [0], "coef": list(range(first, k)), self.scale_name: [k]}
+        rows = [i for name in self.parameters for i in index[name]]
+        return full[np.ix_(rows, rows)]
 
     @property
     def bytes_per_evaluation(self) -> int:

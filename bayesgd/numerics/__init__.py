@@ -1,0 +1,3 @@
+"""Shared numerical building blocks (one home each)."""
+
+__all__ = []
