@@ -47,6 +47,7 @@ from . import optim
 from ._validation import as_rng, check_positive_int
 from .errors import BoundaryWarning, ConvergenceWarning, DivergenceError
 from .models.base import Model, warn_finite_differences
+from .numerics.differences import curvature_steps, five_point_hessian
 from .priors import DirichletPrior, MvNIGPrior, MvNormalPrior, NIGPrior, UnivariatePrior
 from .space import UnconstrainedSpace
 
@@ -851,7 +852,7 @@ class _Run:
                 x, g = u[idx].copy(), grad[idx]
             state = self.opt.init(x)
             update = self.opt.update
-            best_value, best_x, best_g = value, x, g
+            best_value, best_x, best_g, best_state = value, x, g, state
             prev = math.nan
             next_check = max(_FIRST_CHECK, 2 * it)
             checked = (_embed(u, idx, x).copy(), value, it)
@@ -884,7 +885,12 @@ class _Run:
                     and value_new - best_value <= _BLOWUP * (1.0 + abs(best_value))
                 ):
                     raise self._divergence(
-                        it, value_new, g_new, _embed(u, idx, x), best_x, best_g, f_sub
+                        it,
+                        value_new,
+                        g_new,
+                        _embed(u, idx, x),
+                        (best_x, best_g, best_state),
+                        f_sub,
                     )
                 # rounding, not curvature, limits a step this short that does not lower the
                 # loss (large counts make gradient noise exceed tol * |L|): stop as stalled
@@ -895,7 +901,7 @@ class _Run:
                     status = "stalled"
                     break
                 if value < best_value:
-                    best_value, best_x, best_g = value, x, g
+                    best_value, best_x, best_g, best_state = value, x, g, state
                 if rec is not None:
                     rec.add(
                         self._report_u(_embed(u, idx, x)),
@@ -1042,25 +1048,17 @@ class _Run:
         out.converged = converged
         return out
 
-    def _divergence(self, it, value_new, g_new, u_last, x_best, g_best, f_sub):
+    def _divergence(self, it, value_new, g_new, u_last, best, f_sub):
         try:
-            lr = _step_size_along_descent(f_sub, x_best, g_best)
+            lr, hint = _stable_step_advice(self.opt, f_sub, *best)
         except Exception:  # the suggestion must never hide the divergence itself
-            lr = math.nan
+            lr, hint = math.nan, "no step size could be suggested"
         if math.isfinite(value_new) and np.all(np.isfinite(g_new)):
             what = f"the loss blew up to {value_new:.6g}"
         elif not math.isfinite(value_new):
             what = f"the loss became {value_new}"
         else:
             what = "the gradient became non-finite"
-        hint = (
-            f"suggested step size lr={0.5 * lr:.3g} (half the inverse of the largest curvature "
-            "along the gradient met on a short line-searched descent from the best point so "
-            "far)"
-            if math.isfinite(lr)
-            else "no step size could be suggested (the curvature along the gradient is not "
-            "positive)"
-        )
         last = self.space.snap_to_edges(
             self.space.to_constrained(self._report_u(u_last)), self._report_u(u_last)
         )
@@ -1070,7 +1068,7 @@ class _Run:
             f"{hint}; {_other_optimizer(self.opt.name)}.",
             iteration=int(it),
             last_params={n: _scalarise(v) for n, v in last.items()},
-            suggested_lr=0.5 * lr if math.isfinite(lr) else math.nan,
+            suggested_lr=lr,
             reason="nonfinite"
             if what.startswith("the loss became") or "gradient" in what
             else "blowup",
@@ -1083,35 +1081,71 @@ def _ulps_short(step: np.ndarray, x: np.ndarray) -> bool:
     return float(np.max(np.abs(step))) <= tiny
 
 
-def _step_size_along_descent(fun: Any, x: np.ndarray, g: np.ndarray, steps: int = 6) -> float:
-    """The smallest ``g'g / g'Hg`` met on a few line-searched steepest-descent steps from ``x``.
+def _stable_step_advice(opt, fun: Any, x: np.ndarray, g: np.ndarray, state: Any):
+    """``(lr, text)``: a step size below the largest for which ``opt``'s rule is stable.
 
-    The curvature at the best point can be far below the curvature near the mode (a rate on
-    the log scale: 52 at the start, 1200 at the mode), so a step size from the start alone
-    diverges again; descending a few steps (each backtracked until the loss falls) finds the
-    stiffer region the run was heading into.
+    The bound comes from the rule itself (``opt.stable_lr``: ``2 / lambda_max`` for gd,
+    ``2 (1 + beta) / lambda_max`` for heavy-ball momentum, ...; gd's for a rule that chooses its
+    own steps) and from the sharpest curvature met between the best point so far and the mode:
+    the Hessians (differences of the gradient, steps scaled to the curvature) at the best point
+    and along an L-BFGS descent from it. The curvature at the start can be far below the one at
+    the mode (a rate on the log scale: 52 at the start, 1200 at the mode), so a step from the
+    start alone diverges again.
     """
-    value = float(fun(x)[0])
-    found: list[float] = []
-    for _ in range(steps):
-        lr = optim.suggest_step_size(fun, x, g)
-        if not math.isfinite(lr):
+    hessians = _hessians_along_descent(fun, x, g)
+
+    def sharpness(scale: np.ndarray | None = None) -> float:
+        if scale is None:
+            return max(float(np.linalg.eigvalsh(h)[-1]) for h in hessians)
+        return max(float(np.linalg.eigvalsh(h * scale[:, None] * scale)[-1]) for h in hessians)
+
+    rule = opt.stable_lr if opt.stable_lr is not None else optim._gd_stable_lr
+    limit, lr = (float(v) for v in rule(sharpness, state, g))
+    if not (math.isfinite(lr) and 0 < lr < limit):
+        return math.nan, "no step size could be suggested (the curvature is not positive)"
+    which = opt.name if opt.stable_lr is not None else "plain gd (lr=)"
+    text = (
+        f"suggested step size lr={lr:.3g}, below the stability limit {limit:.3g} of {which} "
+        f"for the sharpest curvature of the loss (largest Hessian eigenvalue "
+        f"{sharpness():.3g}) between the best point so far and the mode"
+    )
+    return lr, text
+
+
+def _hessians_along_descent(fun: Any, x: np.ndarray, g: np.ndarray, max_iter: int = 200):
+    """Hessians of ``fun`` at ``x`` and at iterates 1, 2, 4, 8, ... and the last of an L-BFGS
+    descent from it (at most ``max_iter`` steps, stopping where the gradient vanishes)."""
+    x = np.array(x, dtype=float)
+    points = [x]
+    opt = optim.lbfgs()
+    state = opt.init(x)
+    value, grad = fun(x)
+    for it in range(1, max_iter + 1):
+        if float(np.max(np.abs(grad))) <= 1e-10 * max(1.0, abs(value)):
             break
-        found.append(lr)
-        slope = float(g @ g)
-        t = lr
-        for _ in range(40):
-            x_new = x - t * g
-            v_new, g_new = fun(x_new)
-            if math.isfinite(v_new) and v_new <= value - 1e-4 * t * slope:
-                break
-            t *= 0.5
-        else:
+        step, state = opt.update(grad, state, x, value=value, fun=fun)
+        if getattr(state, "stalled", False):
             break
-        if not np.all(np.isfinite(g_new)):
+        x = x + step
+        value, grad = fun(x)
+        if not (math.isfinite(value) and np.all(np.isfinite(grad))):
             break
-        x, g, value = x_new, np.asarray(g_new, dtype=float), float(v_new)
-    return min(found) if found else math.nan
+        if it & (it - 1) == 0:
+            points.append(x)
+    if points[-1] is not x and math.isfinite(value):
+        points.append(x)
+    return [_hessian_of(fun, p) for p in points]
+
+
+def _hessian_of(fun: Any, x: np.ndarray) -> np.ndarray:
+    """Hessian of a one-point objective by differences of its gradient (steps scaled to it)."""
+
+    def grad(pts: np.ndarray) -> np.ndarray:
+        return np.array([fun(p)[1] for p in pts], dtype=float)
+
+    h0 = 1e-3 * np.minimum(np.maximum(1.0, np.abs(x)), 10.0)
+    with np.errstate(all="ignore"):
+        return five_point_hessian(grad, x, curvature_steps(grad, x, h0))
 
 
 #: Optimizers that choose their own step by a line search.

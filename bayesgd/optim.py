@@ -188,6 +188,12 @@ class Optimizer(NamedTuple):
     name: str
     init: Callable[[np.ndarray], Any]
     update: Callable[..., tuple[np.ndarray, Any]]
+    #: ``stable_lr(sharpness, state, grad) -> (limit, suggested)``: the largest ``lr`` for
+    #: which this rule is stable on a quadratic, and the ``lr`` to suggest (below it), where
+    #: ``sharpness(scale)`` is the largest eigenvalue of ``diag(scale) H diag(scale)``
+    #: (``scale=None``: of ``H``) and ``state``, ``grad`` are the rule's state and gradient at
+    #: the point; None for rules that choose their own steps (line searches).
+    stable_lr: Callable[..., tuple[float, float]] | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -401,7 +407,15 @@ def gd(*, lr: float = 1e-2) -> Optimizer:
         g = _check_grad(grad, None if theta is None else _vec(theta, "theta"))
         return -lr * g, GDState(count=state.count + 1)
 
-    return Optimizer("gd", init, _quiet(update))
+    return Optimizer("gd", init, _quiet(update), _gd_stable_lr)
+
+
+def _gd_stable_lr(
+    sharpness: Callable[..., float], state: Any = None, grad: Any = None
+) -> tuple[float, float]:
+    """``theta <- theta - lr H theta`` is stable iff ``lr < 2 / lambda_max``; suggest half."""
+    lam = sharpness(None)
+    return 2.0 / lam, 1.0 / lam
 
 
 def _momentum_like(name: str, lr: float, beta: float, nesterov_: bool) -> Optimizer:
@@ -429,7 +443,20 @@ def _momentum_like(name: str, lr: float, beta: float, nesterov_: bool) -> Optimi
         step = beta * v - lr * g if nesterov_ else v.copy()
         return step, MomentumState(velocity=_frozen(v), count=state.count + 1)
 
-    return Optimizer(name, init, _quiet(update))
+    def stable_lr(
+        sharpness: Callable[..., float], state: Any = None, grad: Any = None
+    ) -> tuple[float, float]:
+        # on a quadratic mode of curvature lam, with a = lr lam, the iteration matrix has
+        # trace 1 - a(1 + beta) + beta (heavy ball: 1 - a + beta) and determinant beta(1 - a)
+        # (heavy ball: beta); Jury's test gives a < 2(1 + beta) / (1 + 2 beta) (2(1 + beta)).
+        # Suggest half the limit, at most 1 / lam: for the heavy ball every a in
+        # [(1 - sqrt(beta))^2, (1 + sqrt(beta))^2] gives the top mode the same rate sqrt(beta),
+        # and the smaller a keeps its transient overshoot (built-up velocity) small
+        lam = sharpness(None)
+        bound = 2.0 * (1.0 + beta) / (1.0 + 2.0 * beta) if nesterov_ else 2.0 * (1.0 + beta)
+        return bound / lam, min(0.5 * bound, 1.0) / lam
+
+    return Optimizer(name, init, _quiet(update), stable_lr)
 
 
 def momentum(*, lr: float = 1e-2, beta: float = 0.9) -> Optimizer:
@@ -543,7 +570,22 @@ def adam(*, lr: float = 1e-1, b1: float = 0.9, b2: float = 0.999, eps: float = 1
         step = -lr * mu_hat / (np.sqrt(nu_hat) + eps)
         return step, AdamState(mu=_frozen(mu), nu=_frozen(nu), count=t)
 
-    return Optimizer("adam", init, _quiet(update))
+    def stable_lr(
+        sharpness: Callable[..., float], state: Any = None, grad: Any = None
+    ) -> tuple[float, float]:
+        # Adam is preconditioned heavy-ball momentum with an EMA of the gradient: stable while
+        # the preconditioned sharpness lambda_max(P^-1/2 H P^-1/2), P = sqrt(nu_hat) + eps, is
+        # below (2 + 2 b1) / ((1 - b1) lr) (Cohen et al. 2022, "Adaptive gradient methods at
+        # the edge of stability"); before any update nu_hat is grad^2 (the first step's)
+        if state is not None and getattr(state, "count", 0) > 0:
+            nu_hat = np.asarray(state.nu) / (1.0 - b2**state.count)
+        else:
+            nu_hat = np.asarray(grad, dtype=float) ** 2
+        scale = 1.0 / np.sqrt(np.sqrt(nu_hat) + eps)
+        limit = (2.0 + 2.0 * b1) / ((1.0 - b1) * sharpness(scale))
+        return limit, 0.5 * limit
+
+    return Optimizer("adam", init, _quiet(update), stable_lr)
 
 
 # --------------------------------------------------------------------------------------------

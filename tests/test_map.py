@@ -745,3 +745,53 @@ def test_every_optimizer_reports_an_unbounded_posterior_as_such(opt):
         with pytest.raises(DivergenceError, match="no MAP exists") as info:
             map_estimate(m, optimizer=opt)
     assert info.value.reason == "unbounded" and info.value.parameter == "sigma"
+
+
+# ----------------------------------------- suggested steps fit the curvature (issue 13, 16)
+
+
+def _regression_perceptron(seed, hidden, sigma, n):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-2, 2, (n, 1))
+    y = np.sin(2 * X[:, 0]) + rng.normal(0, 0.3, n)
+    return bg.Perceptron(X, y, hidden=hidden, task="regression", sigma=sigma)
+
+
+def _exact_lam_max(model, u):
+    """Largest eigenvalue of the Hessian of the loss in u (scipy.differentiate, adaptive)."""
+    from scipy.differentiate import jacobian
+
+    space = UnconstrainedSpace(model)
+
+    def grad(x):  # scipy puts the coordinate axis first
+        return np.moveaxis(space.loss_and_grad(np.moveaxis(x, 0, -1))[1], -1, 0)
+
+    res = jacobian(grad, np.asarray(u, dtype=float))
+    return float(np.max(np.linalg.eigvalsh(0.5 * (res.df + res.df.T))))
+
+
+@pytest.mark.parametrize(
+    ("opt", "bound"), [("gd", 2.0), ("momentum", 2.0 * 1.9), ("nesterov", 2.0 * 1.9 / 2.8)]
+)
+def test_suggested_step_is_stable_for_the_rule_at_the_mode(opt, bound):
+    """The issue's case: the old suggestion (6.2e-4) exceeded gd's limit 2/lambda_max = 4.3e-4."""
+    m = _regression_perceptron(0, 3, 0.3, 100)
+    mode = map_estimate(m, optimizer="lbfgs")
+    lam = _exact_lam_max(m, mode.u)
+    with pytest.raises(DivergenceError) as info:
+        map_estimate(m, optimizer=opt, lr=0.05)
+    lr = info.value.suggested_lr
+    assert 0 < lr < bound / lam
+    assert f"lr={lr:.3g}" in str(info.value) and "below the stability limit" in str(info.value)
+
+
+def test_following_the_suggested_gd_step_converges_on_a_perceptron():
+    m = _regression_perceptron(2, 1, 0.5, 100)
+    mode = map_estimate(m, optimizer="lbfgs")
+    with pytest.raises(DivergenceError) as info:
+        map_estimate(m, optimizer="gd", lr=0.05)
+    lr = info.value.suggested_lr
+    assert lr < 2.0 / _exact_lam_max(m, mode.u)
+    fit = map_estimate(m, optimizer="gd", lr=lr, max_iter=10_000, record=False)
+    assert fit.converged
+    assert fit.loss == pytest.approx(mode.loss, rel=1e-10)
