@@ -24,7 +24,13 @@ from .errors import (
     SamplingWarning,
 )
 from .grid import GridPosterior, grid
-from .laplace import LaplacePosterior, NotPositiveDefiniteError, SupportWarning, laplace
+from .laplace import (
+    LaplacePosterior,
+    NearSingularWarning,
+    NotPositiveDefiniteError,
+    SupportWarning,
+    laplace,
+)
 from .map import MAPResult, map_estimate
 from .models import (
     Bernoulli,
@@ -79,6 +85,7 @@ __all__ = [
     "MAPResult",
     "Model",
     "Multinomial",
+    "NearSingularWarning",
     "NegativeBinomial",
     "Normal",
     "NormalInverseGamma",

@@ -1294,21 +1294,22 @@ def _history(space, rec: _Recorder) -> pd.DataFrame:
 def _compare_starts(space, runs, best_index) -> tuple[bool, pd.DataFrame]:
     import pandas as pd
 
-    best = runs[best_index].u
+    canon = [_canonical_u(space, r.u) for r in runs]
+    best = canon[best_index]
     rows = []
     distinct: list[np.ndarray] = []
     labels = []
-    for r in runs:
+    for r, cu in zip(runs, canon, strict=True):
         label = None
         for k, mode in enumerate(distinct):
-            if _same_mode(r.u, mode):
+            if _same_mode(cu, mode):
                 label = k
                 break
         if label is None:
-            distinct.append(r.u)
+            distinct.append(cu)
             label = len(distinct) - 1
         labels.append(label)
-        theta = space.theta_vector(space.snap_to_edges(space.to_constrained(r.u), r.u))
+        theta = space.theta_vector(space.snap_to_edges(space.to_constrained(cu), cu))
         rows.append(
             {
                 "loss": r.value,
@@ -1324,6 +1325,16 @@ def _compare_starts(space, runs, best_index) -> tuple[bool, pd.DataFrame]:
     table = pd.DataFrame(rows, index=pd.RangeIndex(1, len(rows) + 1, name="start"))
     agree = len(distinct) == 1 and _same_mode(best, distinct[0])
     return agree, table
+
+
+def _canonical_u(space, u: np.ndarray) -> np.ndarray:
+    """``u`` of the model's canonical copy of the point (symmetric copies of a mode agree)."""
+    if not np.all(np.isfinite(u)):  # a point on an edge: no symmetry moves it
+        return u
+    try:
+        return space.to_unconstrained(space.model.canonical_params(space.to_constrained(u)))
+    except ValueError:
+        return u
 
 
 def _same_mode(a: np.ndarray, b: np.ndarray) -> bool:

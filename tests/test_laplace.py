@@ -404,3 +404,50 @@ def test_poisson_regression_sd_is_inverse_fisher_information(width):
     exact = np.sqrt(np.diag(np.linalg.inv(Xa.T @ (Xa * mu[:, None]))))
     sd = np.r_[post.sd()["coef"], post.sd()["intercept"]]
     np.testing.assert_allclose(sd, exact, rtol=1e-6)  # was +2.1% (1e3), NotPositiveDefinite
+
+
+# ------------------------------------------------ poorly identified modes (issue 13, 18)
+
+
+def test_perceptron_mode_wider_than_the_prior_warns():
+    rng = np.random.default_rng(3)
+    X = rng.uniform(-2, 2, (20, 1))
+    y = (rng.random(20) < expit(3 * np.sin(2 * X[:, 0]))).astype(int)
+    m = bg.Perceptron(X, y, hidden=3, weights=stats.norm(0, 1.5), biases=stats.norm(0, 1.5))
+    for space in ("constrained", "unconstrained"):
+        with pytest.warns(bg.NearSingularWarning, match="wider than the prior") as caught:
+            post = laplace(m, space=space)
+        # the truth: a Laplace sd (inverse Hessian) far above the prior sd 1.5 of a weight
+        sd = np.sqrt(np.diag(post.cov))
+        assert sd.max() > 2 * 1.5
+        assert "vs prior sd 1.5" in str(caught[0].message)
+
+
+def test_flat_ridge_warns():
+    # only a + b is identified; the vague priors pin the ridge down 1e12 times less
+    def loglik(a, b):
+        return -50.0 * (np.asarray(a) + np.asarray(b) - 1.0) ** 2
+
+    def grad(a, b):
+        r = -100.0 * (np.asarray(a) + np.asarray(b) - 1.0)
+        return {"a": r, "b": r}
+
+    m = bg.Model(
+        priors={"a": stats.norm(0, 1e5), "b": stats.norm(0, 1e5)},
+        log_likelihood=loglik,
+        grad_log_likelihood=grad,
+    )
+    with pytest.warns(bg.NearSingularWarning, match="nearly flat direction"):
+        post = laplace(m, space="constrained")
+    H = np.array([[100 + 1e-10, 100], [100, 100 + 1e-10]])  # exact
+    np.testing.assert_allclose(post.hessian, H, rtol=1e-6)
+
+
+def test_well_identified_modes_do_not_warn():
+    X, y, _ = _cpunish()
+    m = bg.PoissonRegression(X=X, y=y, coef=stats.norm(0, 1e6), intercept=stats.norm(0, 1e6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bg.NearSingularWarning)
+        laplace(m, space="constrained")
+        laplace(_normal_normal())
+        laplace(bg.Binomial(k=7, n=10, p=stats.beta(2, 2)))

@@ -353,6 +353,23 @@ class Model:
         hess = self._hess_loglik(values)
         return None if hess is None else _as_out(hess)
 
+    def canonical_params(self, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        """One representative of the parameter points the posterior cannot tell apart.
+
+        Methods that compare modes (multi-start :func:`bayesgd.map_estimate`) compare
+        canonical points, so copies of one mode under a symmetry of the posterior (permuted
+        hidden units of a network) count as one mode. The default is the point itself.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from scipy import stats
+        >>> m = Model(priors={"mu": stats.norm(0, 1)}, log_likelihood=lambda mu: -(mu**2))
+        >>> m.canonical_params({"mu": 0.5})
+        {'mu': array(0.5)}
+        """
+        return {name: np.asarray(params[name], dtype=float) for name in self.parameters}
+
     def _hess_loglik(self, values: Mapping[str, np.ndarray]) -> np.ndarray | None:
         """Hook: the analytic Hessian at one (unbatched) point; None when there is none."""
         return None
