@@ -457,9 +457,9 @@ def central_point(model: Model) -> dict[str, np.ndarray]:
     >>> central_point(bg.Binomial(k=1, n=2, p=stats.beta(2, 2)))
     {'p': array(0.5)}
     """
-    hook = getattr(model, "initial_point", None)
-    if callable(hook):  # models whose central point is a saddle (neural networks) provide one
-        return {name: np.asarray(value, dtype=float) for name, value in hook().items()}
+    start = model.initial_point()
+    if start is not None:  # models whose central point is a saddle (neural networks) give one
+        return {name: np.asarray(value, dtype=float) for name, value in start.items()}
     out: dict[str, np.ndarray] = {}
     for prior in model.priors:
         if isinstance(prior, UnivariatePrior):

@@ -458,3 +458,57 @@ def test_hessian_log_likelihood_default_is_none_and_needs_one_point():
     glm = bg.LogisticRegression(X=_X, y=_Y_BIN, coef=stats.norm())
     with pytest.raises(ValueError, match="one parameter point"):
         glm.hessian_log_likelihood(coef=np.zeros((2, 3)))
+
+
+# ------------------------------------------- the fused likelihood hook (issue 12, hooks)
+
+
+def _glm_truth(kind, X, y, coef, icpt, offset):
+    eta = coef @ X.T + icpt[..., None] + offset
+    if kind == "logistic":
+        p = expit(eta)
+        return stats.bernoulli(p).logpmf(y).sum(-1), y - p
+    mean = np.exp(eta)
+    return stats.poisson(mean).logpmf(y).sum(-1), y - mean
+
+
+@pytest.mark.parametrize("kind", ["logistic", "poisson"])
+def test_glm_fused_likelihood_and_gradient_match_scipy(kind):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(300, 3))
+    offset = 0.0
+    if kind == "logistic":
+        y = (rng.random(300) < 0.4).astype(int)
+        m = bg.LogisticRegression(X=X, y=y, coef=stats.norm(), intercept=stats.norm())
+    else:
+        y = rng.poisson(2.0, 300)
+        offset = rng.normal(0, 0.2, 300)
+        m = bg.PoissonRegression(
+            X=X, y=y, coef=stats.norm(), intercept=stats.norm(), offset=offset
+        )
+    coef = rng.normal(0, 0.3, size=(4, 3))
+    icpt = rng.normal(0, 0.3, size=4)
+    ll, grads = m._loglik_and_grad({"coef": coef, "intercept": icpt}, (4,))
+    want, r = _glm_truth(kind, X, y, coef, icpt, offset)
+    np.testing.assert_allclose(ll, want, rtol=1e-12)
+    np.testing.assert_allclose(grads["coef"], r @ X, rtol=1e-10)
+    np.testing.assert_allclose(grads["intercept"], r.sum(-1), rtol=1e-10)
+    # the cached pieces of y follow new data (update replaces y)
+    m2 = m.update(X=X[:50], y=y[:50], **({"offset": offset[:50]} if kind == "poisson" else {}))
+    ll2, _ = m2._loglik_and_grad({"coef": coef[0], "intercept": icpt[0]}, ())
+    np.testing.assert_allclose(
+        ll2, float(m2.log_likelihood(coef=coef[0], intercept=icpt[0])), rtol=1e-12
+    )
+
+
+def test_space_asks_the_model_for_the_fused_hook():
+    calls = []
+
+    class Counting(bg.PoissonRegression):
+        def _loglik_and_grad(self, values, batch):
+            calls.append(batch)
+            return super()._loglik_and_grad(values, batch)
+
+    m = Counting(X=_X, y=_Y_CNT, coef=stats.norm(), intercept=stats.norm())
+    UnconstrainedSpace(m).loss_and_grad(np.zeros((3, 4)))
+    assert calls == [(3,)]

@@ -353,6 +353,30 @@ class Model:
         hess = self._hess_loglik(values)
         return None if hess is None else _as_out(hess)
 
+    def _loglik_and_grad(
+        self, values: Mapping[str, np.ndarray], batch: tuple[int, ...]
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Hook: the log likelihood (one value per batch index) and its gradient together.
+
+        What every gradient-based method calls. The default evaluates them separately; a
+        family that can share the work (a GLM's linear predictor, a network's forward pass)
+        overrides it with one pass over the data.
+        """
+        return self._shaped_loglik(values, batch), self._grad_loglik(values, batch)
+
+    def initial_point(self) -> dict[str, np.ndarray] | None:
+        """Hook: where optimizers start by default, or None for the priors' central point.
+
+        Models whose central point is a poor start (a network's all-zero weights are a
+        saddle) return their own point.
+
+        Examples
+        --------
+        >>> from scipy import stats
+        >>> Model(priors={"mu": stats.norm()}, log_likelihood=lambda mu: -(mu**2)).initial_point()
+        """
+        return None
+
     def canonical_params(self, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
         """One representative of the parameter points the posterior cannot tell apart.
 
