@@ -27,6 +27,7 @@ from bayesgd.optim import (
     nesterov,
     suggest_step_size,
 )
+from bayesgd.optim._lbfgs import _two_loop
 
 LINE_SEARCH = ("backtracking", "bb", "lbfgs")
 
@@ -340,7 +341,7 @@ def test_lbfgs_two_loop_equals_dense_bfgs_inverse():
         V = np.eye(d) - rho * np.outer(y, s)
         Hinv = V.T @ Hinv @ V + rho * np.outer(s, s)
     g = rng.standard_normal(d)
-    got = optim._two_loop(
+    got = _two_loop(
         g, tuple(S), tuple(Y), tuple(1.0 / (s @ y) for s, y in zip(S, Y, strict=True)), diag
     )
     np.testing.assert_allclose(got, Hinv @ g, rtol=1e-10)
