@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["curvature_steps", "five_point_hessian"]
+__all__ = ["curvature_steps", "directional_curvature", "five_point_hessian"]
 
 #: A step is this fraction of ``1 / sqrt(curvature)``: truncation ~1e-12, rounding ~1e-13.
 _CURVATURE_FRACTION = 1e-3
@@ -123,3 +123,43 @@ def curvature_steps(
         if settled.all():
             break
     return np.where(ever_good, h, h0)
+
+
+def directional_curvature(
+    grad_fn: Callable[[np.ndarray], np.ndarray],
+    x: np.ndarray,
+    g: np.ndarray,
+    direction: np.ndarray,
+    *,
+    tries: int = 30,
+) -> float:
+    """``d' H d`` at ``x`` for a unit ``direction``: a forward difference of the gradient.
+
+    The step is ``sqrt(eps) * max(1, |x|)``, cut tenfold while the gradient there is not
+    finite (up to ``tries`` times); ``nan`` if it never is.
+
+    Parameters
+    ----------
+    grad_fn : callable
+        ``grad_fn(point) -> gradient`` at one point.
+    x, g : ndarray, shape (d,)
+        The point and the gradient there.
+    direction : ndarray, shape (d,)
+        A unit vector.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> H = np.diag([1.0, 4.0])
+    >>> d = np.array([0.0, 1.0])
+    >>> round(directional_curvature(lambda p: H @ p, np.ones(2), H @ np.ones(2), d), 6)
+    4.0
+    """
+    h = float(np.sqrt(np.finfo(float).eps)) * max(1.0, float(np.linalg.norm(x)))
+    for _ in range(tries):
+        with np.errstate(all="ignore"):
+            g_h = np.asarray(grad_fn(x + h * direction), dtype=np.float64)
+            if g_h.shape == x.shape and np.all(np.isfinite(g_h)):
+                return float(direction @ (g_h - g)) / h
+        h *= 0.1
+    return float("nan")

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..numerics.differences import directional_curvature
 from ._base import (
     Fun,
     _vec,
@@ -55,14 +56,5 @@ def suggest_step_size(fun: Fun, theta: np.ndarray, grad: np.ndarray | None = Non
     gnorm = float(np.linalg.norm(g))
     if gnorm == 0.0:
         return math.nan
-    u = g / gnorm
-    h = math.sqrt(np.finfo(float).eps) * max(1.0, float(np.linalg.norm(th)))
-    for _ in range(30):  # shrink h while the probe point is not finite
-        with np.errstate(all="ignore"):
-            _, g_h = fun(th + h * u)
-            g_h = np.asarray(g_h, dtype=np.float64)
-            if g_h.shape == th.shape and np.all(np.isfinite(g_h)):
-                curv = float(u @ (g_h - g)) / h
-                return 1.0 / curv if curv > 0.0 and math.isfinite(curv) else math.nan
-        h *= 0.1
-    return math.nan
+    curv = directional_curvature(lambda p: fun(p)[1], th, g, g / gnorm)
+    return 1.0 / curv if curv > 0.0 and math.isfinite(curv) else math.nan
