@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import warnings
 
 import numpy as np
@@ -451,3 +452,70 @@ def test_well_identified_modes_do_not_warn():
         laplace(m, space="constrained")
         laplace(_normal_normal())
         laplace(bg.Binomial(k=7, n=10, p=stats.beta(2, 2)))
+
+
+# ----------------------------------------------------------- marginal densities (plots)
+
+
+def _marginal_cases():
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(30, 2))
+    y = rng.normal(X @ [1.0, -0.5], 0.7)
+    reg = bg.LinearRegression(X=X, y=y, coef=stats.norm(0, 5), sigma=stats.halfnorm(scale=2))
+    cat = bg.Categorical(y=[0, 1, 1, 2, 2, 2, 3], p=stats.dirichlet([1.0, 1.0, 1.0, 1.0]))
+    bern = bg.Bernoulli(y=[1, 0, 1, 1, 0, 1], p=stats.beta(2, 2))
+    return [
+        (reg, "coef[1]"),
+        (reg, "sigma"),
+        (bern, "p"),
+        (cat, "p[0]"),
+        (cat, "p[2]"),
+        (cat, "p[3]"),
+    ]
+
+
+@pytest.mark.parametrize("space", ["unconstrained", "constrained"])
+@pytest.mark.parametrize("case", range(6))
+def test_marginal_pdf_integrates_to_one_and_matches_draws(space, case):
+    model, element = _marginal_cases()[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SupportWarning)
+        post = laplace(model, space=space)
+    name = element.split("[")[0]
+    k = int(element[element.index("[") + 1 : -1]) if "[" in element else None
+    draws = post.sample(100_000, rng=3)[name]
+    draws = draws[:, k] if k is not None else draws
+    lo, hi = np.quantile(draws, [1e-4, 1 - 1e-4])
+    if space == "unconstrained" and name == "p":
+        lo, hi = 0.0, 1.0  # the push-forward lives on (0, 1)
+    elif space == "unconstrained" and name == "sigma":
+        lo, hi = 0.0, 2 * hi
+    else:
+        width = hi - lo
+        lo, hi = lo - width, hi + width
+    total, err = integrate.quad(lambda t: float(post.marginal_pdf(element, t)), lo, hi, limit=200)
+    assert total == pytest.approx(1.0, abs=2e-6 + 2 * err)
+    # against a histogram of draws: each bin's mass within 5 binomial sds
+    edges = np.quantile(draws, np.linspace(0.02, 0.98, 13))
+    counts, _ = np.histogram(draws, edges)
+    mass = np.array(
+        [
+            integrate.quad(lambda t: float(post.marginal_pdf(element, t)), a, b)[0]
+            for a, b in itertools.pairwise(edges)
+        ]
+    )
+    n = draws.size
+    assert np.all(np.abs(counts / n - mass) <= 5 * np.sqrt(mass * (1 - mass) / n) + 1e-4)
+    assert post.marginal_pdf(element, np.zeros((2, 3))).shape == (2, 3)
+
+
+def test_marginal_pdf_names_the_element_it_needs():
+    post = laplace(_normal_normal())
+    with pytest.raises(ValueError, match="element label"):
+        post.marginal_pdf("sigma", 1.0)
+    with pytest.raises(TypeError, match="element"):
+        post.marginal_pdf(0, 1.0)
+    m, s = post.mean()["mu"], post.sd()["mu"]
+    np.testing.assert_allclose(
+        post.marginal_pdf("mu", [m, m + s]), stats.norm(m, s).pdf([m, m + s]), rtol=1e-12
+    )
