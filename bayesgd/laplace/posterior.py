@@ -1,55 +1,4 @@
-"""The Laplace approximation: a Gaussian at the posterior mode with the inverse Hessian.
-
-:func:`laplace` finds the mode with :func:`bayesgd.map_estimate`, measures the curvature of
-``L = -log p(theta | D)`` there and returns a :class:`LaplacePosterior`, which answers the same
-questions as every other posterior.
-
-Two spaces
-----------
-``space="unconstrained"`` (the default, as Stan's ``laplace_sample`` and PyMC's
-``fit_laplace`` do): a Gaussian on the unconstrained ``u`` (log of a positive parameter, logit
-of a probability, ...) centred at the mode of the density of ``u``, i.e. the
-*Jacobian-adjusted* mode (``map_estimate(jacobian=True)``), with covariance the inverse Hessian
-of ``L(u) - log|det J(u)|``. Pushed through the transforms, it never leaves the support.
-Summaries are exact where the transform allows it: quantiles of an elementwise monotone
-transform are the transformed quantiles of ``u``; means and standard deviations are closed
-form (identity, log: lognormal) or Gauss–Hermite quadrature (logit: logit-normal); HDIs are
-the shortest intervals of the transformed Normal, found by golden-section search. Probability
-vectors (stick-breaking) are summarised from 200,000 draws with a fixed seed.
-
-``space="constrained"`` (rethinking's ``quap``): a Gaussian on ``theta`` itself centred at the
-MAP of the density of ``theta`` (no Jacobian), covariance the inverse Hessian of ``L(theta)``.
-All summaries are exact Normal ones. Draws may leave the support (a probability below 0):
-that is what this approximation is. A probability vector of ``K`` entries is represented by
-its first ``K - 1`` entries (the last one is one minus their sum, so its marginal is Normal
-too).
-
-The likelihood's part of the Hessian is analytic where the model declares one
-(:meth:`bayesgd.Model.hessian_log_likelihood`: every GLM); the rest (or all of it, for other
-models) comes from central finite differences (five-point stencil) of the analytic gradient,
-with steps scaled to the curvature of each coordinate (a coefficient of a feature measured in
-dollars has a posterior sd of 1e-5), symmetrised. A Hessian that is not
-positive definite (a saddle point, a flat direction) raises :class:`NotPositiveDefiniteError`
-(a ``numpy.linalg.LinAlgError``, hence a ``ValueError``), never clipped.
-
-Evidence
---------
-``log_evidence`` is Laplace's estimate of ``log p(D) = log ∫ p(D | theta) p(theta) dtheta``::
-
-    log p(D) ≈ -L(x*) + d/2 log(2 pi) - 1/2 log det H
-
-in the space used (``x = u`` with ``L`` including ``-log|det J|``, or ``x = c``). It is exact
-when the posterior is exactly Gaussian in that space (a Normal mean with known variance).
-
-Examples
---------
->>> from scipy import stats
->>> import bayesgd as bg
->>> m = bg.Normal(y=[1.0, 2.0, 0.5], mu=stats.norm(0, 10), sigma=1.0)
->>> post = laplace(m, space="constrained")
->>> round(post.mean()["mu"], 6), round(post.sd()["mu"], 6)      # exact for this model
-(1.162791, 0.57639)
-"""
+"""The Gaussian at the mode as a posterior: exact summaries, draws, marginal densities."""
 
 from __future__ import annotations
 
@@ -60,23 +9,16 @@ from typing import Any
 import numpy as np
 from scipy.special import log_expit, ndtr, ndtri
 
-from . import optim
-from .errors import NotApplicableError
-from .map import MAPResult, map_estimate
-from .models.base import Model
-from .posterior import Posterior
-from .space import UnconstrainedSpace
-from .transforms import Identity, LowerBound, StickBreaking, UpperBound
+from .. import optim
+from ..map import MAPResult
+from ..models.base import Model
+from ..posterior import Posterior
+from ..space import UnconstrainedSpace
+from ..transforms import Identity, LowerBound, StickBreaking, UpperBound
+from ._checks import _SPACES, SUPPORT_MASS_LIMIT, SupportWarning
 
-__all__ = [
-    "LaplacePosterior",
-    "NearSingularWarning",
-    "NotPositiveDefiniteError",
-    "SupportWarning",
-    "laplace",
-]
+__all__ = ["LaplacePosterior"]
 
-_SPACES = ("unconstrained", "constrained")
 #: Gauss–Hermite nodes and weights (probabilists'), normalised to a standard Normal.
 _GH_NODES, _GH_WEIGHTS = np.polynomial.hermite_e.hermegauss(121)
 _GH_WEIGHTS = _GH_WEIGHTS / math.sqrt(2.0 * math.pi)
@@ -85,241 +27,6 @@ _SIMPLEX_DRAWS = 200_000
 _SIMPLEX_SEED = 20240601
 #: Draws of the earlier sticks averaged over in a probability vector's marginal density.
 _SIMPLEX_PDF_DRAWS = 20_000
-
-
-#: A constrained Laplace approximation warns when more mass than this leaves the support.
-SUPPORT_MASS_LIMIT = 0.01
-
-
-class SupportWarning(UserWarning):
-    """A Gaussian (constrained Laplace) approximation puts much of its mass outside the
-    parameter's support (a probability below 0, a scale below 0)."""
-
-
-#: Warn when the smallest eigenvalue of the correlation-scaled Hessian is below this fraction
-#: of the largest (a direction the data and prior barely pin down).
-SINGULAR_RATIO = 1e-8
-#: Warn when a Laplace sd is more than this many prior sds (same coordinate, same space).
-PRIOR_SD_RATIO = 2.0
-#: Prior draws that measure the prior sd of each coordinate (fixed seed).
-_PRIOR_DRAWS = 20_000
-_PRIOR_SEED = 20240602
-
-
-class NearSingularWarning(UserWarning):
-    """The Hessian at the mode is nearly singular, or the Gaussian is much wider than the
-    prior: the mode is poorly identified (a flat ridge, a switched-off hidden unit), often a
-    poor local mode. Try ``map_estimate(..., starts=...)``, ``bg.grid`` or ``bg.sample_pymc``."""
-
-
-class NotPositiveDefiniteError(np.linalg.LinAlgError, NotApplicableError):
-    """The Hessian of the loss at the mode is not positive definite: no Gaussian exists there.
-
-    A subclass of ``numpy.linalg.LinAlgError`` and of :class:`bayesgd.NotApplicableError`
-    (both ``ValueError``).
-    """
-
-
-def laplace(
-    model: Model,
-    *,
-    space: str = "unconstrained",
-    map_result: MAPResult | None = None,
-    **map_kwargs: Any,
-) -> LaplacePosterior:
-    """Gaussian approximation at the posterior mode (the Laplace approximation).
-
-    Parameters
-    ----------
-    model : Model
-    space : {"unconstrained", "constrained"}, default "unconstrained"
-        ``"unconstrained"``: a Gaussian on ``u`` at the Jacobian-adjusted mode (as Stan and
-        PyMC), pushed through the transforms. ``"constrained"``: a Gaussian on ``theta`` at the
-        MAP (rethinking's ``quap``). See the module docstring.
-    map_result : MAPResult, optional
-        A mode already found for this model; it must be the right kind (``jacobian=True`` for
-        the unconstrained space, ``False`` for the constrained one).
-    **map_kwargs
-        Passed to :func:`bayesgd.map_estimate` (``optimizer``, ``tol``, ``starts``, ``rng``,
-        ...) when ``map_result`` is None; ``jacobian`` is set by ``space``.
-
-    Returns
-    -------
-    LaplacePosterior
-
-    Raises
-    ------
-    ValueError
-        Invalid ``space``; a ``map_result`` of another model or the wrong kind; a mode on the
-        edge of the support or at a kink of the log density (no Gaussian approximation there).
-
-    Warns
-    -----
-    SupportWarning
-        ``space="constrained"`` and the Gaussian puts more than 1% of some element's mass
-        outside its support (exact, from the Normal cdf; per element in ``.mass_outside``).
-    NearSingularWarning
-        The Hessian at the mode is nearly singular (correlation-scaled eigenvalues below
-        ``SINGULAR_RATIO`` of the largest) or some Laplace sd exceeds ``PRIOR_SD_RATIO``
-        prior sds: the mode is poorly identified.
-    NotPositiveDefiniteError
-        The Hessian at the mode is not positive definite.
-
-    Examples
-    --------
-    >>> from scipy import stats
-    >>> import bayesgd as bg
-    >>> post = laplace(bg.Poisson(k=[3, 5, 4], mu=stats.gamma(2, scale=1.0)))
-    >>> post.space
-    'unconstrained'
-    >>> round(post.quantile(0.5)["mu"], 6)            # exp of the mode of log(mu): 14 / 4
-    3.5
-    """
-    if not isinstance(model, Model):
-        raise TypeError(f"model must be a bayesgd Model, got {type(model).__name__}")
-    if not isinstance(space, str) or space not in _SPACES:
-        raise ValueError(f"space must be 'unconstrained' or 'constrained', got {space!r}")
-    if "jacobian" in map_kwargs:
-        raise TypeError(
-            "laplace() sets jacobian from space: space='unconstrained' uses the mode of the "
-            "density of u (jacobian=True), space='constrained' the MAP (jacobian=False)"
-        )
-    jacobian = space == "unconstrained"
-    if map_result is None:
-        map_result = map_estimate(model, jacobian=jacobian, **map_kwargs)
-    else:
-        if map_kwargs:
-            raise TypeError(
-                f"map_result was given, so map_estimate options {sorted(map_kwargs)} have no "
-                "effect; pass one or the other"
-            )
-        if not isinstance(map_result, MAPResult):
-            raise TypeError(f"map_result must be a MAPResult, got {type(map_result).__name__}")
-        if map_result.model is not None and map_result.model is not model:
-            raise ValueError("map_result was computed for another model")
-        if map_result.jacobian != jacobian:
-            raise ValueError(
-                f"space={space!r} needs the mode found with jacobian={jacobian}, but map_result "
-                f"has jacobian={map_result.jacobian}; call map_estimate(model, "
-                f"jacobian={jacobian})"
-            )
-    if map_result.at_boundary:
-        raise NotApplicableError(
-            f"the mode lies on the edge of the support ({', '.join(map_result.boundary)}): the "
-            "log density has no zero gradient there, so no Gaussian (Laplace) approximation "
-            "exists; use bg.grid or bg.sample_pymc"
-        )
-    if getattr(map_result, "at_kink", False):
-        raise NotApplicableError(
-            "the mode is at a kink of the log density (it is not differentiable there, e.g. "
-            "the peak of a Laplace prior), so it has no curvature and no Gaussian (Laplace) "
-            "approximation exists; use bg.grid or bg.sample_pymc"
-        )
-    sp = UnconstrainedSpace(model)
-    if jacobian:
-        center = np.asarray(map_result.u, dtype=float)
-        hess = sp.hessian(center, jacobian=True)
-        loss = float(sp.loss(center, jacobian=True))
-        names = sp.names
-    else:
-        center = sp.flatten(map_result.params)
-        hess = sp.theta_hessian(center)
-        loss = float(sp.theta_loss_and_grad(center)[0])
-        names = sp.constrained_names
-    chol = _cholesky(hess, names, space)
-    eye = np.eye(center.size)
-    inv_chol = np.linalg.solve(chol, eye)
-    cov = inv_chol.T @ inv_chol
-    cov = 0.5 * (cov + cov.T)
-    _warn_near_singular(sp, hess, cov, names, space)
-    d = center.size
-    log_evidence = -loss + 0.5 * d * math.log(2.0 * math.pi) - float(np.sum(np.log(np.diag(chol))))
-    return LaplacePosterior(
-        model,
-        space=space,
-        mean_vector=center,
-        cov=cov,
-        hessian=hess,
-        log_evidence=log_evidence,
-        map_result=map_result,
-        _space=sp,
-    )
-
-
-def _cholesky(hess: np.ndarray, names: list[str], space: str) -> np.ndarray:
-    if not np.all(np.isfinite(hess)):
-        raise NotPositiveDefiniteError(
-            f"the Hessian of the loss at the mode ({space} space) is not finite; no Gaussian "
-            "approximation exists there"
-        )
-    try:
-        return np.linalg.cholesky(hess)
-    except np.linalg.LinAlgError:
-        values, vectors = np.linalg.eigh(hess)
-        bad = [i for i in range(values.size) if values[i] <= 0]
-        worst = vectors[:, bad[0]] if bad else vectors[:, 0]
-        lead = names[int(np.argmax(np.abs(worst)))]
-        raise NotPositiveDefiniteError(
-            f"the Hessian of the loss at the mode ({space} space) is not positive definite "
-            f"(eigenvalues {np.array2string(values, precision=4)}); the point is not a strict "
-            f"local minimum (a saddle or a flat direction, mostly along {lead}), so no Gaussian "
-            "approximation exists there"
-        ) from None
-
-
-def _warn_near_singular(sp, hess, cov, names, space) -> None:
-    """Warn (:class:`NearSingularWarning`) about a Hessian that barely pins the mode down.
-
-    Two signs, both free of the parameters' units: the smallest eigenvalue of the
-    correlation-scaled Hessian ``D^-1/2 H D^-1/2`` (``D = diag H``) is below ``SINGULAR_RATIO``
-    of the largest, or some Laplace sd exceeds ``PRIOR_SD_RATIO`` times the prior's sd of the
-    same coordinate (from prior draws): with a log-concave likelihood the posterior is never
-    wider than the prior, so the likelihood curves the wrong way there.
-    """
-    d = np.sqrt(np.diag(hess))
-    scaled = hess / np.outer(d, d)
-    values, vectors = np.linalg.eigh(0.5 * (scaled + scaled.T))
-    problems = []
-    if values[0] < SINGULAR_RATIO * values[-1]:
-        lead = names[int(np.argmax(np.abs(vectors[:, 0])))]
-        problems.append(
-            f"the correlation-scaled Hessian has eigenvalues from {values[0]:.3g} to "
-            f"{values[-1]:.3g} (a nearly flat direction, mostly along {lead})"
-        )
-    sd = np.sqrt(np.diag(cov))
-    prior_sd = _prior_sd(sp, space)
-    if prior_sd is not None:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = sd / prior_sd
-        wide = np.flatnonzero(np.isfinite(ratio) & (ratio > PRIOR_SD_RATIO))
-        if wide.size:
-            parts = [f"{names[i]}: sd {sd[i]:.3g} vs prior sd {prior_sd[i]:.3g}" for i in wide[:5]]
-            problems.append(
-                f"the Gaussian is wider than the prior ({'; '.join(parts)}"
-                + (f"; and {wide.size - 5} more)" if wide.size > 5 else ")")
-            )
-    if problems:
-        warnings.warn(
-            f"the Hessian at the mode ({space} space) barely pins it down: "
-            + "; ".join(problems)
-            + ". The mode is poorly identified (a flat ridge, a switched-off hidden unit) and "
-            "may be a poor local mode; the Laplace approximation is unreliable there. Try "
-            "map_estimate(model, starts=...) for other modes, bg.grid or bg.sample_pymc.",
-            NearSingularWarning,
-            stacklevel=3,
-        )
-
-
-def _prior_sd(sp: UnconstrainedSpace, space: str) -> np.ndarray | None:
-    """Sd of each coordinate (``u`` or ``c``) under the prior, from draws; None if a draw
-    falls on an edge of the support."""
-    draws = sp.model.prior_sample(_PRIOR_DRAWS, rng=_PRIOR_SEED)
-    try:
-        with np.errstate(all="ignore"):
-            x = sp.to_unconstrained(draws) if space == "unconstrained" else sp.flatten(draws)
-    except ValueError:
-        return None
-    return np.std(x, axis=0)
 
 
 class LaplacePosterior(Posterior):
@@ -356,7 +63,7 @@ class LaplacePosterior(Posterior):
     --------
     >>> from scipy import stats
     >>> import bayesgd as bg
-    >>> post = laplace(bg.Binomial(k=7, n=10, p=stats.beta(2, 2)), space="constrained")
+    >>> post = bg.laplace(bg.Binomial(k=7, n=10, p=stats.beta(2, 2)), space="constrained")
     >>> round(post.mean()["p"], 4), round(post.sd()["p"], 4)
     (0.6667, 0.1361)
     >>> post.sample(3, rng=0)["p"].shape
@@ -554,7 +261,7 @@ class LaplacePosterior(Posterior):
             return (mean - z * sd).reshape(shape), (mean + z * sd).reshape(shape)
         b = self._block(name)
         if b.simplex:
-            from .intervals import hdi_of_samples
+            from ..intervals import hdi_of_samples
 
             return hdi_of_samples(self._simplex_draws(name), prob, axis=0)
         if isinstance(b.transform, Identity):
@@ -686,7 +393,7 @@ class LaplacePosterior(Posterior):
         --------
         >>> from scipy import stats
         >>> import bayesgd as bg
-        >>> post = laplace(bg.Poisson(k=[3, 5, 4], mu=stats.gamma(2, scale=1.0)))
+        >>> post = bg.laplace(bg.Poisson(k=[3, 5, 4], mu=stats.gamma(2, scale=1.0)))
         >>> post.marginal_pdf("mu", [2.0, 3.5]).round(4)       # a lognormal in mu
         array([0.0833, 0.4265])
         """
