@@ -519,3 +519,24 @@ def test_marginal_pdf_names_the_element_it_needs():
     np.testing.assert_allclose(
         post.marginal_pdf("mu", [m, m + s]), stats.norm(m, s).pdf([m, m + s]), rtol=1e-12
     )
+
+
+@pytest.mark.parametrize("space", ["unconstrained", "constrained"])
+def test_returned_arrays_do_not_alias_the_posterior(space):
+    m = bg.LogisticRegression(
+        X=np.array([[0.0], [1.0], [2.0], [3.0]]),
+        y=[0, 1, 0, 1],
+        coef=stats.norm(0, 2.5),
+        intercept=stats.norm(0, 5),
+    )
+    post = laplace(m, space=space)
+    before = post.summary()
+    for answer in (post.mean(), post.sd(), post.mode(), post.median()):
+        for value in answer.values():
+            if isinstance(value, np.ndarray) and value.flags.writeable:  # else read-only
+                value[...] = 123.0
+    pd_testing = pytest.importorskip("pandas").testing
+    pd_testing.assert_frame_equal(post.summary(), before)
+    for attr in ("mean_vector", "cov", "hessian"):
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(post, attr)[...] = 0.0

@@ -89,9 +89,10 @@ class LaplacePosterior(Posterior):
             raise ValueError(f"space must be 'unconstrained' or 'constrained', got {space!r}")
         self.space = space
         self._sp = _space if _space is not None else UnconstrainedSpace(model)
-        self.mean_vector = np.asarray(mean_vector, dtype=float)
-        self.cov = np.asarray(cov, dtype=float)
-        self.hessian = np.asarray(hessian, dtype=float)
+        # read-only copies: answers never alias state a caller could write to
+        self.mean_vector = _frozen(mean_vector)
+        self.cov = _frozen(cov)
+        self.hessian = _frozen(hessian)
         self._log_evidence = float(log_evidence)
         self.map_result = map_result
         self._chol = np.linalg.cholesky(self.cov)
@@ -197,14 +198,14 @@ class LaplacePosterior(Posterior):
     # ------------------------------------------------------------------------- hooks
     def _mean(self, name):
         if self.space == "constrained":
-            return self._theta_mean[self._offsets[name]].reshape(self._shape(name))
+            return self._theta_mean[self._offsets[name]].reshape(self._shape(name)).copy()
         b = self._block(name)
         if b.simplex:
             return self._simplex_draws(name).mean(axis=0)
         m, s = self._u_moments(b)
         t = b.transform
         if isinstance(t, Identity):
-            out = m
+            out = m.copy()
         elif isinstance(t, LowerBound | UpperBound):
             sign = 1.0 if isinstance(t, LowerBound) else -1.0
             bound = np.broadcast_to(t.low if isinstance(t, LowerBound) else t.high, b.shape)
@@ -305,12 +306,12 @@ class LaplacePosterior(Posterior):
     def _mode(self):
         if self.space == "constrained":
             return {
-                name: self._theta_mean[self._offsets[name]].reshape(self._shape(name))
+                name: self._theta_mean[self._offsets[name]].reshape(self._shape(name)).copy()
                 for name in self.names
             }
         if self._mode_cache is None:
             self._mode_cache = self._pushforward_mode()
-        return self._mode_cache
+        return {name: value.copy() for name, value in self._mode_cache.items()}
 
     def _pushforward_mode(self) -> dict[str, np.ndarray]:
         """Mode of the approximating density of theta: ``N(u; m, H^-1) / |det J(u)|``.
@@ -488,3 +489,9 @@ class LaplacePosterior(Posterior):
 def _normal_pdf(x: Any, mean: Any, sd: float) -> np.ndarray:
     z = (np.asarray(x, dtype=float) - mean) / sd
     return np.exp(-0.5 * z * z) / (sd * math.sqrt(2.0 * math.pi))
+
+
+def _frozen(x: Any) -> np.ndarray:
+    out = np.array(x, dtype=float)
+    out.flags.writeable = False
+    return out
