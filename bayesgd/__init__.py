@@ -26,7 +26,13 @@ from .errors import (
 )
 from .evidence import BayesFactor, bayes_factor
 from .grid import GridPosterior, grid
-from .laplace import LaplacePosterior, NotPositiveDefiniteError, SupportWarning, laplace
+from .laplace import (
+    LaplacePosterior,
+    NearSingularWarning,
+    NotPositiveDefiniteError,
+    SupportWarning,
+    laplace,
+)
 from .map import MAPResult, map_estimate
 from .models import (
     Bernoulli,
@@ -92,6 +98,7 @@ __all__ = [
     "MAPResult",
     "Model",
     "Multinomial",
+    "NearSingularWarning",
     "NegativeBinomial",
     "Normal",
     "NormalInverseGamma",

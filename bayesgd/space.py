@@ -45,16 +45,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import gammaln
 
 from .models.base import Model
-from .models.regression import _GLM, LogisticRegression, PoissonRegression
+from .numerics.differences import curvature_steps, five_point_hessian
 from .transforms import Identity, Interval, LowerBound, StickBreaking, Transform, UpperBound
 
 __all__ = ["UnconstrainedSpace"]
 
-#: Cells (rows x batch, rows x features) per chunk of GLM data: small enough for the cache.
-_CHUNK_CELLS = 1 << 17
 #: Relative step of the five-point central differences of the gradient (about eps^(1/5)).
 _HESSIAN_STEP = 1e-3
 
@@ -150,17 +147,6 @@ class UnconstrainedSpace:
         self.names = names
         self.constrained_names = cnames
         self.theta_names = [e for p in model.parameters.values() for e in p.element_names()]
-        self._glm = isinstance(model, _GLM) and (
-            "coef" in model.parameters or "intercept" in model.parameters
-        )
-        self._glm_const = (
-            float(gammaln(model.data["y"] + 1.0).sum())
-            if self._glm and isinstance(model, PoissonRegression)
-            else 0.0
-        )
-        self._glm_failures = (
-            1.0 - model.data["y"] if self._glm and isinstance(model, LogisticRegression) else None
-        )
         self._down, self._up = self._bounded_directions()
 
     # ------------------------------------------------------------------ packing
@@ -296,20 +282,13 @@ class UnconstrainedSpace:
         return ll
 
     def _grad_log_density(self, values, batch):
-        """``(log density, {name: d log density / d theta})`` with one pass over GLM data."""
+        """``(log density, {name: d log density / d theta})``: the likelihood and its gradient
+        from the model's fused hook (one pass over a GLM's rows or a network's layers)."""
         model = self.model
         gp = model._grad_log_prior(values, batch)
         lp = np.asarray(model._log_prior(values, batch), dtype=float)
-        if self._glm:
-            ll, gl = _glm_loglik_and_grad(
-                model, values, batch, self._glm_const, self._glm_failures
-            )
-        elif hasattr(model, "_loglik_and_grad"):  # one forward+backward pass (Perceptron)
-            ll, gl = model._loglik_and_grad(values, batch)
-            ll = np.broadcast_to(np.asarray(ll, dtype=float), batch)
-        else:
-            ll = self._loglik(values, batch)
-            gl = model._grad_loglik(values, batch)
+        ll, gl = model._loglik_and_grad(values, batch)
+        ll = np.broadcast_to(np.asarray(ll, dtype=float), batch)
         return lp + ll, {n: gp[n] + gl[n] for n in model.parameters}
 
     # ------------------------------------------------------------ unconstrained
@@ -376,6 +355,13 @@ class UnconstrainedSpace:
         values = self._forward(u, batch)
         logp, gtheta = self._grad_log_density(values, batch)
         loss = -logp
+        grad = self._pullback(u, batch, gtheta, jacobian)
+        if jacobian:
+            loss = loss - self._log_det_jacobian(u, batch)
+        return loss, grad
+
+    def _pullback(self, u, batch, gtheta, jacobian):
+        """``dL/du`` from ``d log density / d theta`` (and ``log|det J|`` when ``jacobian``)."""
         grad = np.empty((*batch, self.dim))
         for b in self._blocks:
             ub = u[..., b.start : b.stop].reshape((*batch, *b.ushape))
@@ -385,9 +371,31 @@ class UnconstrainedSpace:
             grad[..., b.start : b.stop] = np.reshape(
                 -np.broadcast_to(gu, (*batch, *b.ushape)), (*batch, b.stop - b.start)
             )
-        if jacobian:
-            loss = loss - self._log_det_jacobian(u, batch)
-        return loss, grad
+        return grad
+
+    def _prior_grad_plus(self, values, batch, g_ll):
+        """``d log prior / d theta`` plus a fixed likelihood gradient ``g_ll``."""
+        gp = self.model._grad_log_prior(values, batch)
+        return {n: gp[n] + g_ll[n] for n in self.model.parameters}
+
+    def theta_jacobian(self, u: Any) -> np.ndarray:
+        """``d theta / d u`` at one point: shape ``(model.size, dim)``, rows in ``theta_names``
+        order (one vector-Jacobian product per element of ``theta``)."""
+        u, batch = self._batch(u, self.dim, "u")
+        if batch:
+            raise ValueError(f"u must be a single point of shape ({self.dim},), got {u.shape}")
+        out = np.zeros((self.model.size, self.dim))
+        row = 0
+        for b in self._blocks:
+            size = int(np.prod(b.shape, dtype=int))
+            ub = np.broadcast_to(u[b.start : b.stop].reshape(b.ushape), (size, *b.ushape))
+            cotangents = np.eye(size).reshape((size, *b.shape))
+            with np.errstate(over="ignore", under="ignore"):
+                rows = b.transform.vjp(ub, cotangents)
+            rows = np.broadcast_to(rows, (size, *b.ushape)).reshape(size, -1)
+            out[row : row + size, b.start : b.stop] = rows
+            row += size
+        return out
 
     def objective(
         self, *, jacobian: bool = False
@@ -414,17 +422,23 @@ class UnconstrainedSpace:
         return fun
 
     def hessian(self, u: Any, *, jacobian: bool = False, step: float | None = None) -> np.ndarray:
-        """``d^2 L / du^2`` at one point by central differences of the analytic gradient.
+        """``d^2 L / du^2`` at one point: analytic where the model has a likelihood Hessian.
 
-        Five-point stencil (error of order ``h^4``), all ``4 * dim`` gradients in one vectorised
-        call, symmetrised.
+        With :meth:`~bayesgd.Model.hessian_log_likelihood` (every GLM), the likelihood's part
+        is ``J' H J`` with ``J = d theta / d u``, exact; the rest (prior, transform curvature,
+        ``log|det J|``) comes from central differences of its analytic gradient. Without it,
+        the whole gradient is differenced. Differences use the five-point stencil (error of
+        order ``h^4``), all gradients in one vectorised call, symmetrised, with steps scaled to
+        the curvature (:func:`bayesgd.numerics.differences.curvature_steps`): a step of a fixed
+        fraction of the value spans many posterior sds of a badly scaled coefficient.
 
         Parameters
         ----------
         u : array_like, shape (dim,)
         jacobian : bool, default False
         step : float, optional
-            Relative step ``h`` (per coordinate ``h * min(max(1, |u_j|), 10)``); default 1e-3.
+            A fixed relative step ``h`` (per coordinate ``h * min(max(1, |u_j|), 10)``) instead
+            of steps scaled to the curvature.
 
         Returns
         -------
@@ -434,8 +448,35 @@ class UnconstrainedSpace:
         if batch:
             raise ValueError(f"u must be a single point of shape ({self.dim},), got {u.shape}")
         rel = _HESSIAN_STEP if step is None else float(step)
-        h = rel * np.minimum(np.maximum(1.0, np.abs(u)), 10.0)
-        return _five_point(lambda pts: self.loss_and_grad(pts, jacobian=jacobian)[1], u, h)
+        h0 = rel * np.minimum(np.maximum(1.0, np.abs(u)), 10.0)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+            values = self._forward(u, ())
+        hess_ll = self.model._hess_loglik(values)
+        if hess_ll is None:
+            full = lambda pts: self.loss_and_grad(pts, jacobian=jacobian)[1]  # noqa: E731
+            return five_point_hessian(full, u, self._steps(full, u, h0, step))
+        J = self.theta_jacobian(u)
+        exact = -(J.T @ hess_ll @ J)
+        g_ll = self.model._grad_loglik(values, ())
+
+        def rest(pts):
+            pts, b = self._batch(pts, self.dim, "u")
+            with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+                gtheta = self._prior_grad_plus(self._forward(pts, b), b, g_ll)
+                return self._pullback(pts, b, gtheta, jacobian)
+
+        return self._differenced_rest(rest, exact, u, h0, step)
+
+    @staticmethod
+    def _steps(grad_fn, x, h0, step):
+        return h0 if step is not None else curvature_steps(grad_fn, x, h0)
+
+    def _differenced_rest(self, rest, exact, x, h0, step):
+        """``exact`` plus the differenced Jacobian of ``rest``, symmetrised; the steps come from
+        the curvature of the whole (``rest`` plus the exact quadratic)."""
+        whole = lambda pts: rest(pts) + (pts - x) @ exact  # noqa: E731
+        hess = exact + five_point_hessian(rest, x, self._steps(whole, x, h0, step))
+        return 0.5 * (hess + hess.T)
 
     # ------------------------------------------------------------- constrained
     def theta_loss_and_grad(self, c: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -448,19 +489,25 @@ class UnconstrainedSpace:
         with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
             values = self.unflatten(c)
             logp, gtheta = self._grad_log_density(values, batch)
-            grad = np.empty((*batch, self.constrained_dim))
-            for b in self._blocks:
-                g = np.broadcast_to(gtheta[b.name], (*batch, *b.shape)).reshape((*batch, -1))
-                if b.simplex:
-                    g = g[..., :-1] - g[..., -1:]
-                grad[..., b.cstart : b.cstop] = -g
-        return -logp, grad
+            return -logp, self._theta_pullback(gtheta, batch)
+
+    def _theta_pullback(self, gtheta, batch):
+        grad = np.empty((*batch, self.constrained_dim))
+        for b in self._blocks:
+            g = np.broadcast_to(gtheta[b.name], (*batch, *b.shape)).reshape((*batch, -1))
+            if b.simplex:
+                g = g[..., :-1] - g[..., -1:]
+            grad[..., b.cstart : b.cstop] = -g
+        return grad
 
     def theta_hessian(self, c: Any, *, step: float | None = None) -> np.ndarray:
-        """``d^2 L / dc^2`` at one point by central differences of the analytic gradient.
+        """``d^2 L / dc^2`` at one point: analytic where the model has a likelihood Hessian.
 
-        The step of coordinate ``j`` is ``step * min(max(|c_j|, 1), d_j / 2)`` with ``d_j`` its
-        distance to the nearest edge of the support, so every evaluation stays inside it.
+        As :meth:`hessian`, in the constrained coordinates (``A' H A``, with ``theta = A c +
+        b``, for the likelihood). Differencing steps are scaled to the curvature and at most
+        ``step * min(max(|c_j|, 1), d_j / 2)`` (default ``step`` 1e-3), with ``d_j`` the
+        distance to the nearest edge of the support, so every evaluation stays inside it; a
+        given ``step`` fixes them at that bound.
         """
         c, batch = self._batch(c, self.constrained_dim, "c")
         if batch:
@@ -471,8 +518,22 @@ class UnconstrainedSpace:
         dist = self._distance_to_edge(c)
         if np.any(dist <= 0):
             raise ValueError("the point lies on the edge of the support; no Hessian there")
-        h = rel * np.minimum(np.maximum(np.abs(c), 1.0), dist / 2.0)
-        return _five_point(lambda pts: self.theta_loss_and_grad(pts)[1], c, h)
+        h0 = rel * np.minimum(np.maximum(np.abs(c), 1.0), dist / 2.0)
+        values = self.unflatten(c)
+        hess_ll = self.model._hess_loglik(values)
+        if hess_ll is None:
+            full = lambda pts: self.theta_loss_and_grad(pts)[1]  # noqa: E731
+            return five_point_hessian(full, c, self._steps(full, c, h0, step))
+        A, _ = self.affine_from_constrained()
+        exact = -(A.T @ hess_ll @ A)
+        g_ll = self.model._grad_loglik(values, ())
+
+        def rest(pts):
+            pts, b = self._batch(pts, self.constrained_dim, "c")
+            with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+                return self._theta_pullback(self._prior_grad_plus(self.unflatten(pts), b, g_ll), b)
+
+        return self._differenced_rest(rest, exact, c, h0, step)
 
     def _distance_to_edge(self, c: np.ndarray) -> np.ndarray:
         dist = np.full(self.constrained_dim, np.inf)
@@ -573,69 +634,3 @@ def _support_text(b: _Block) -> str:
     if isinstance(t, UpperBound):
         return f"(-inf, {np.max(t.high):g})"
     return "the real line"
-
-
-def _five_point(grad_fn: Callable[[np.ndarray], np.ndarray], x: np.ndarray, h: np.ndarray):
-    """Jacobian of ``grad_fn`` at ``x`` by the five-point stencil, symmetrised."""
-    d = x.size
-    eye = np.eye(d) * h[:, None]
-    pts = np.concatenate([x + 2 * eye, x + eye, x - eye, x - 2 * eye], axis=0)
-    g = np.asarray(grad_fn(pts), dtype=float).reshape(4, d, d)
-    # row j of each block is the gradient with coordinate j moved: column j of the Hessian
-    jac = (-g[0] + 8.0 * g[1] - 8.0 * g[2] + g[3]) / (12.0 * h[:, None])
-    hess = jac.T
-    return 0.5 * (hess + hess.T)
-
-
-def _glm_loglik_and_grad(model: _GLM, values, batch, const: float, failures: np.ndarray | None):
-    """Log likelihood and its gradient of a GLM from one linear predictor per data chunk.
-
-    Chunks of rows small enough to stay in cache are read once for the linear predictor and
-    again, from cache, for the gradient ``r @ X``: about twice as fast as whole-array passes.
-    Logistic terms share one exponential: with ``q = 1 + exp(-eta)``, ``P(y = 1) = 1 / q`` and
-    ``log(1 + exp(eta)) = eta + log q``.
-    """
-    v = model._all(values)
-    coef, intercept = model._coef_intercept(v)
-    X, y = model.data["X"], model.data["y"]
-    offset = model.data.get("offset")
-    n, d = X.shape
-    lead = np.broadcast_shapes(coef.shape[:-1], np.shape(intercept))
-    width = max(1, int(np.prod(lead, dtype=int)))
-    rows = max(64, min(_CHUNK_CELLS // max(1, d), _CHUNK_CELLS // width))
-    logistic = isinstance(model, LogisticRegression)
-    ll = np.zeros(lead)
-    g_coef = np.zeros((*lead, d))
-    g_int = np.zeros(lead)
-    icpt = np.asarray(intercept, dtype=float)[..., None]
-    for lo in range(0, n, rows):
-        hi = min(n, lo + rows)
-        Xc, yc = X[lo:hi], y[lo:hi]
-        eta = Xc @ coef if coef.ndim == 1 else coef @ Xc.T
-        eta = eta + icpt
-        if offset is not None:
-            eta += offset[lo:hi]
-        if logistic:
-            neg = np.negative(eta, out=eta)  # a fresh array: reuse it for -eta
-            q = np.exp(neg)
-            q += 1.0
-            lq = np.log(q).sum(axis=-1)
-            if not np.all(np.isfinite(lq)):  # exp(-eta) overflowed: log q = -eta there
-                lq = np.where(np.isinf(np.log(q)), neg, np.log(q)).sum(axis=-1)
-            ll = ll + neg @ failures[lo:hi] - lq
-            r = np.subtract(yc, np.reciprocal(q, out=q), out=q)
-        elif isinstance(model, PoissonRegression):
-            mean = np.exp(eta)
-            ll = ll + eta @ yc - mean.sum(axis=-1)
-            r = yc - mean
-        else:
-            ll = ll + model._point_ll(yc, eta).sum(axis=-1)
-            r = model._dll_deta(yc, eta)
-        g_coef = g_coef + r @ Xc
-        g_int = g_int + r.sum(axis=-1)
-    ll = np.broadcast_to(ll - const, batch)
-    grads = {
-        "coef": np.broadcast_to(g_coef, (*batch, d)),
-        "intercept": np.broadcast_to(g_int, batch),
-    }
-    return ll, {name: grads[name] for name in model.parameters}

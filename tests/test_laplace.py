@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import warnings
 
 import numpy as np
@@ -337,3 +338,205 @@ def test_probability_vector_quantiles_zero_and_one_are_the_support_ends():
     draws = lap.sample(20_000, rng=4)["p"]
     np.testing.assert_allclose(q[1], np.median(draws, axis=0), atol=0.01)
     assert lap.quantile([[0.0, 1.0]])["p"].shape == (1, 2, 3)
+
+
+# ------------------------------------------------------- badly scaled data (issue 13, 13)
+
+
+def _cpunish():
+    import statsmodels.api as sm
+
+    d = sm.datasets.cpunish.load_pandas().data
+    X = d[["INCOME", "PERPOVERTY", "PERBLACK", "VC100k96", "SOUTH", "DEGREE"]].to_numpy(float)
+    X[:, 3] = np.log(X[:, 3])  # statsmodels' Poisson example: income in dollars
+    y = d["EXECUTIONS"].to_numpy()
+    fit = sm.GLM(y, sm.add_constant(X), family=sm.families.Poisson()).fit(tol=1e-12)
+    return X, y, fit
+
+
+def _poisson_custom(X, y, d):
+    """The same Poisson regression as a custom model: no analytic Hessian, so the Laplace
+    Hessian comes from differences of the gradient."""
+
+    def loglik(coef, intercept):
+        eta = np.asarray(coef) @ X.T + np.asarray(intercept)[..., None]
+        return (y * eta - np.exp(eta)).sum(axis=-1)
+
+    def grad(coef, intercept):
+        r = y - np.exp(np.asarray(coef) @ X.T + np.asarray(intercept)[..., None])
+        return {"coef": r @ X, "intercept": r.sum(axis=-1)}
+
+    return bg.Model(
+        priors={"coef": stats.norm(0, 1e6), "intercept": stats.norm(0, 1e6)},
+        log_likelihood=loglik,
+        grad_log_likelihood=grad,
+        shapes={"coef": (d,)},
+    )
+
+
+@pytest.mark.parametrize("space", ["constrained", "unconstrained"])
+@pytest.mark.parametrize("kind", ["glm", "custom"])
+def test_poisson_income_in_dollars_matches_statsmodels(space, kind):
+    X, y, fit = _cpunish()
+    if kind == "glm":
+        m = bg.PoissonRegression(X=X, y=y, coef=stats.norm(0, 1e6), intercept=stats.norm(0, 1e6))
+    else:
+        m = _poisson_custom(X, y, X.shape[1])
+    post = laplace(m, space=space)
+    mean = np.r_[post.mean()["intercept"], post.mean()["coef"]]
+    sd = np.r_[post.sd()["intercept"], post.sd()["coef"]]
+    np.testing.assert_allclose(mean, fit.params, rtol=1e-7)
+    # a 1e6 prior sd moves these by < 1e-9; statsmodels' IRLS stops ~1e-7 short
+    np.testing.assert_allclose(sd, fit.bse, rtol=1e-6)
+
+
+@pytest.mark.parametrize("width", [1e3, 1e4])
+def test_poisson_regression_sd_is_inverse_fisher_information(width):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1000, 200)
+    y = rng.poisson(np.exp(0.5 + 0.002 * x))
+    x = x * width / 1e3
+    m = bg.PoissonRegression(
+        X=x[:, None], y=y, coef=stats.norm(0, 1e6), intercept=stats.norm(0, 1e6)
+    )
+    post = laplace(m, space="constrained")
+    Xa = np.column_stack([x, np.ones_like(x)])
+    mu = np.exp(Xa @ np.r_[post.mean()["coef"], post.mean()["intercept"]])
+    exact = np.sqrt(np.diag(np.linalg.inv(Xa.T @ (Xa * mu[:, None]))))
+    sd = np.r_[post.sd()["coef"], post.sd()["intercept"]]
+    np.testing.assert_allclose(sd, exact, rtol=1e-6)  # was +2.1% (1e3), NotPositiveDefinite
+
+
+# ------------------------------------------------ poorly identified modes (issue 13, 18)
+
+
+def test_perceptron_mode_wider_than_the_prior_warns():
+    rng = np.random.default_rng(3)
+    X = rng.uniform(-2, 2, (20, 1))
+    y = (rng.random(20) < expit(3 * np.sin(2 * X[:, 0]))).astype(int)
+    m = bg.Perceptron(X, y, hidden=3, weights=stats.norm(0, 1.5), biases=stats.norm(0, 1.5))
+    for space in ("constrained", "unconstrained"):
+        with pytest.warns(bg.NearSingularWarning, match="wider than the prior") as caught:
+            post = laplace(m, space=space)
+        # the truth: a Laplace sd (inverse Hessian) far above the prior sd 1.5 of a weight
+        sd = np.sqrt(np.diag(post.cov))
+        assert sd.max() > 2 * 1.5
+        assert "vs prior sd 1.5" in str(caught[0].message)
+
+
+def test_flat_ridge_warns():
+    # only a + b is identified; the vague priors pin the ridge down 1e12 times less
+    def loglik(a, b):
+        return -50.0 * (np.asarray(a) + np.asarray(b) - 1.0) ** 2
+
+    def grad(a, b):
+        r = -100.0 * (np.asarray(a) + np.asarray(b) - 1.0)
+        return {"a": r, "b": r}
+
+    m = bg.Model(
+        priors={"a": stats.norm(0, 1e5), "b": stats.norm(0, 1e5)},
+        log_likelihood=loglik,
+        grad_log_likelihood=grad,
+    )
+    with pytest.warns(bg.NearSingularWarning, match="nearly flat direction"):
+        post = laplace(m, space="constrained")
+    H = np.array([[100 + 1e-10, 100], [100, 100 + 1e-10]])  # exact
+    np.testing.assert_allclose(post.hessian, H, rtol=1e-6)
+
+
+def test_well_identified_modes_do_not_warn():
+    X, y, _ = _cpunish()
+    m = bg.PoissonRegression(X=X, y=y, coef=stats.norm(0, 1e6), intercept=stats.norm(0, 1e6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bg.NearSingularWarning)
+        laplace(m, space="constrained")
+        laplace(_normal_normal())
+        laplace(bg.Binomial(k=7, n=10, p=stats.beta(2, 2)))
+
+
+# ----------------------------------------------------------- marginal densities (plots)
+
+
+def _marginal_cases():
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(30, 2))
+    y = rng.normal(X @ [1.0, -0.5], 0.7)
+    reg = bg.LinearRegression(X=X, y=y, coef=stats.norm(0, 5), sigma=stats.halfnorm(scale=2))
+    cat = bg.Categorical(y=[0, 1, 1, 2, 2, 2, 3], p=stats.dirichlet([1.0, 1.0, 1.0, 1.0]))
+    bern = bg.Bernoulli(y=[1, 0, 1, 1, 0, 1], p=stats.beta(2, 2))
+    return [
+        (reg, "coef[1]"),
+        (reg, "sigma"),
+        (bern, "p"),
+        (cat, "p[0]"),
+        (cat, "p[2]"),
+        (cat, "p[3]"),
+    ]
+
+
+@pytest.mark.parametrize("space", ["unconstrained", "constrained"])
+@pytest.mark.parametrize("case", range(6))
+def test_marginal_pdf_integrates_to_one_and_matches_draws(space, case):
+    model, element = _marginal_cases()[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SupportWarning)
+        post = laplace(model, space=space)
+    name = element.split("[")[0]
+    k = int(element[element.index("[") + 1 : -1]) if "[" in element else None
+    draws = post.sample(100_000, rng=3)[name]
+    draws = draws[:, k] if k is not None else draws
+    lo, hi = np.quantile(draws, [1e-4, 1 - 1e-4])
+    if space == "unconstrained" and name == "p":
+        lo, hi = 0.0, 1.0  # the push-forward lives on (0, 1)
+    elif space == "unconstrained" and name == "sigma":
+        lo, hi = 0.0, 2 * hi
+    else:
+        width = hi - lo
+        lo, hi = lo - width, hi + width
+    total, err = integrate.quad(lambda t: float(post.marginal_pdf(element, t)), lo, hi, limit=200)
+    assert total == pytest.approx(1.0, abs=2e-6 + 2 * err)
+    # against a histogram of draws: each bin's mass within 5 binomial sds
+    edges = np.quantile(draws, np.linspace(0.02, 0.98, 13))
+    counts, _ = np.histogram(draws, edges)
+    mass = np.array(
+        [
+            integrate.quad(lambda t: float(post.marginal_pdf(element, t)), a, b)[0]
+            for a, b in itertools.pairwise(edges)
+        ]
+    )
+    n = draws.size
+    assert np.all(np.abs(counts / n - mass) <= 5 * np.sqrt(mass * (1 - mass) / n) + 1e-4)
+    assert post.marginal_pdf(element, np.zeros((2, 3))).shape == (2, 3)
+
+
+def test_marginal_pdf_names_the_element_it_needs():
+    post = laplace(_normal_normal())
+    with pytest.raises(ValueError, match="element label"):
+        post.marginal_pdf("sigma", 1.0)
+    with pytest.raises(TypeError, match="element"):
+        post.marginal_pdf(0, 1.0)
+    m, s = post.mean()["mu"], post.sd()["mu"]
+    np.testing.assert_allclose(
+        post.marginal_pdf("mu", [m, m + s]), stats.norm(m, s).pdf([m, m + s]), rtol=1e-12
+    )
+
+
+@pytest.mark.parametrize("space", ["unconstrained", "constrained"])
+def test_returned_arrays_do_not_alias_the_posterior(space):
+    m = bg.LogisticRegression(
+        X=np.array([[0.0], [1.0], [2.0], [3.0]]),
+        y=[0, 1, 0, 1],
+        coef=stats.norm(0, 2.5),
+        intercept=stats.norm(0, 5),
+    )
+    post = laplace(m, space=space)
+    before = post.summary()
+    for answer in (post.mean(), post.sd(), post.mode(), post.median()):
+        for value in answer.values():
+            if isinstance(value, np.ndarray) and value.flags.writeable:  # else read-only
+                value[...] = 123.0
+    pd_testing = pytest.importorskip("pandas").testing
+    pd_testing.assert_frame_equal(post.summary(), before)
+    for attr in ("mean_vector", "cov", "hessian"):
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(post, attr)[...] = 0.0

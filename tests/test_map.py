@@ -745,3 +745,112 @@ def test_every_optimizer_reports_an_unbounded_posterior_as_such(opt):
         with pytest.raises(DivergenceError, match="no MAP exists") as info:
             map_estimate(m, optimizer=opt)
     assert info.value.reason == "unbounded" and info.value.parameter == "sigma"
+
+
+# ----------------------------------------- suggested steps fit the curvature (issue 13, 16)
+
+
+def _regression_perceptron(seed, hidden, sigma, n):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-2, 2, (n, 1))
+    y = np.sin(2 * X[:, 0]) + rng.normal(0, 0.3, n)
+    return bg.Perceptron(X, y, hidden=hidden, task="regression", sigma=sigma)
+
+
+def _exact_lam_max(model, u):
+    """Largest eigenvalue of the Hessian of the loss in u (scipy.differentiate, adaptive)."""
+    from scipy.differentiate import jacobian
+
+    space = UnconstrainedSpace(model)
+
+    def grad(x):  # scipy puts the coordinate axis first
+        return np.moveaxis(space.loss_and_grad(np.moveaxis(x, 0, -1))[1], -1, 0)
+
+    res = jacobian(grad, np.asarray(u, dtype=float))
+    return float(np.max(np.linalg.eigvalsh(0.5 * (res.df + res.df.T))))
+
+
+@pytest.mark.parametrize(
+    ("opt", "bound"), [("gd", 2.0), ("momentum", 2.0 * 1.9), ("nesterov", 2.0 * 1.9 / 2.8)]
+)
+def test_suggested_step_is_stable_for_the_rule_at_the_mode(opt, bound):
+    """The issue's case: the old suggestion (6.2e-4) exceeded gd's limit 2/lambda_max = 4.3e-4."""
+    m = _regression_perceptron(0, 3, 0.3, 100)
+    mode = map_estimate(m, optimizer="lbfgs")
+    lam = _exact_lam_max(m, mode.u)
+    with pytest.raises(DivergenceError) as info:
+        map_estimate(m, optimizer=opt, lr=0.05)
+    lr = info.value.suggested_lr
+    assert 0 < lr < bound / lam
+    assert f"lr={lr:.3g}" in str(info.value) and "below the stability limit" in str(info.value)
+
+
+def test_following_the_suggested_gd_step_converges_on_a_perceptron():
+    m = _regression_perceptron(2, 1, 0.5, 100)
+    mode = map_estimate(m, optimizer="lbfgs")
+    with pytest.raises(DivergenceError) as info:
+        map_estimate(m, optimizer="gd", lr=0.05)
+    lr = info.value.suggested_lr
+    assert lr < 2.0 / _exact_lam_max(m, mode.u)
+    fit = map_estimate(m, optimizer="gd", lr=lr, max_iter=10_000, record=False)
+    assert fit.converged
+    assert fit.loss == pytest.approx(mode.loss, rel=1e-10)
+
+
+# ------------------------------------------- perceptron modes and symmetry (issue 13, 18)
+
+
+def _classification_perceptron(seed, hidden, n, **kwargs):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-2, 2, (n, 1))
+    y = (rng.random(n) < expit(3 * np.sin(2 * X[:, 0]))).astype(int)
+    kwargs = {"weights": stats.norm(0, 1.5), "biases": stats.norm(0, 1.5), **kwargs}
+    return bg.Perceptron(X, y, hidden=hidden, **kwargs)
+
+
+def test_multistart_finds_and_reports_the_other_modes_of_a_perceptron():
+    m = _classification_perceptron(0, 3, 40)
+    default = map_estimate(m)
+    with pytest.warns(UserWarning, match="different modes") as caught:
+        fit = map_estimate(m, starts=8, rng=1)
+    table = fit.starts
+    assert fit.starts_agree is False
+    assert fit.loss < default.loss - 1.0  # the default start sits in a poor local mode
+    assert fit.loss == pytest.approx(table["loss"].min(), rel=1e-12)
+    # symmetric copies (permuted units, flipped tanh signs) are one mode: a mode's starts
+    # share their loss, and distinct modes have distinct losses
+    by_mode = table.groupby("mode")["loss"]
+    assert (by_mode.max() - by_mode.min()).max() <= 1e-8 * table["loss"].abs().max()
+    levels = np.sort(by_mode.min().to_numpy())
+    assert np.all(np.diff(levels) > 1e-6)
+    assert table["mode"].nunique() < len(table)  # not one "mode" per start
+    assert (
+        f"reached by {int((table['mode'] == table.loc[table['best'], 'mode'].iloc[0]).sum())}"
+        in str(caught[0].message)
+    )
+
+
+def test_canonical_params_of_a_perceptron_is_invariant_under_its_symmetries():
+    m = _classification_perceptron(1, 3, 20)
+    rng = np.random.default_rng(2)
+    point = {n: rng.normal(size=p.shape) for n, p in m.parameters.items()}
+    perm, sign = np.array([2, 0, 1]), np.array([1.0, -1.0, -1.0])
+    copy = dict(point)
+    copy["W1"] = (point["W1"] * sign)[:, perm]
+    copy["b1"] = (point["b1"] * sign)[perm]
+    copy["w2"] = (point["w2"] * sign)[perm]
+    assert float(m.log_density(**copy)) == pytest.approx(float(m.log_density(**point)), rel=1e-12)
+    a, b = m.canonical_params(point), m.canonical_params(copy)
+    for name in m.parameters:
+        np.testing.assert_allclose(a[name], b[name], rtol=1e-12)
+    assert np.all(a["w2"] >= 0) and np.all(np.diff(a["w2"]) >= 0)
+    # ReLU units are not odd: no sign flip; priors of their own per unit: no permutation
+    relu = _classification_perceptron(1, 3, 20, activation="relu")
+    assert np.array_equal(relu.canonical_params(copy)["w2"], np.sort(copy["w2"]))
+    own = _classification_perceptron(
+        1, 3, 20, weights={"W1": stats.norm(0, [[1.0, 2.0, 3.0]]), "w2": stats.norm(0, 1)}
+    )
+    kept = own.canonical_params(copy)
+    flip = np.where(copy["w2"] < 0, -1.0, 1.0)  # signs may still flip (the priors are even)
+    np.testing.assert_array_equal(kept["w2"], copy["w2"] * flip)
+    np.testing.assert_array_equal(kept["W1"], copy["W1"] * flip)

@@ -602,7 +602,7 @@ def test_model_hooks_are_declared_with_defaults():
     family = bg.Normal(y=[1.0], mu=stats.norm(), sigma=1.0)
     assert custom._pymc_likelihood({}) is NotImplemented  # no own PyMC likelihood
     for m in (custom, family):
-        assert m.initial_point is None  # start from each prior's centre
+        assert m.initial_point() is None  # start from each prior's centre
         assert m._bytes_hint is None
         assert m.can_predict is False and m.task is None
         assert m._new_offset(None, 3) is None

@@ -27,6 +27,7 @@ from bayesgd.optim import (
     nesterov,
     suggest_step_size,
 )
+from bayesgd.optim._lbfgs import _two_loop
 
 LINE_SEARCH = ("backtracking", "bb", "lbfgs")
 
@@ -340,7 +341,7 @@ def test_lbfgs_two_loop_equals_dense_bfgs_inverse():
         V = np.eye(d) - rho * np.outer(y, s)
         Hinv = V.T @ Hinv @ V + rho * np.outer(s, s)
     g = rng.standard_normal(d)
-    got = optim._two_loop(
+    got = _two_loop(
         g, tuple(S), tuple(Y), tuple(1.0 / (s @ y) for s, y in zip(S, Y, strict=True)), diag
     )
     np.testing.assert_allclose(got, Hinv @ g, rtol=1e-10)
@@ -738,3 +739,50 @@ def test_updates_do_not_warn_when_diverging(recwarn):
     assert res.converged
     np.testing.assert_allclose(res.theta, 0.0, atol=1e-10)
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+# ------------------------------------------------------ stability limits (issue 13, 16)
+
+
+def _runs_stably(opt, lam, steps=400):
+    """Whether ``opt`` shrinks ``theta`` on ``L = sum(lam theta^2) / 2`` (the top mode decides)."""
+    theta = np.ones_like(lam)
+    state = opt.init(theta)
+    for _ in range(steps):
+        step, state = opt.update(lam * theta, state, theta)
+        theta = theta + step
+    return float(np.max(np.abs(theta))) < 1.0
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [optim.gd, optim.momentum, optim.nesterov, lambda lr: optim.momentum(lr=lr, beta=0.5)],
+)
+def test_stable_lr_is_the_exact_limit_of_the_rule_on_a_quadratic(factory):
+    lam = np.array([0.3, 7.0, 50.0])
+    limit, suggested = factory(lr=1.0).stable_lr(lambda scale: float(lam.max()))
+    assert 0 < suggested < limit
+    assert _runs_stably(factory(lr=suggested), lam)
+    assert _runs_stably(factory(lr=0.98 * limit), lam)
+    assert not _runs_stably(factory(lr=1.02 * limit), lam)
+
+
+def test_line_search_rules_declare_no_fixed_step_limit():
+    for name in ("backtracking", "bb", "lbfgs"):
+        assert optim.get_optimizer(name).stable_lr is None
+
+
+def test_adam_stable_lr_uses_the_preconditioned_sharpness():
+    lam = np.array([1.0, 100.0])
+    opt = optim.adam(lr=1.0, b1=0.9)
+    grad = np.array([2.0, 0.5])
+    seen = {}
+
+    def sharpness(scale):
+        seen["scale"] = scale
+        return float(np.max(lam * scale**2))
+
+    limit, suggested = opt.stable_lr(sharpness, opt.init(np.zeros(2)), grad)
+    assert suggested == pytest.approx(0.5 * limit)
+    np.testing.assert_allclose(seen["scale"] ** -2, np.abs(grad) + 1e-8)  # P = sqrt(g^2) + eps
+    assert limit == pytest.approx(38.0 / np.max(lam / (np.abs(grad) + 1e-8)))

@@ -382,3 +382,135 @@ def test_models_with_a_fused_likelihood_and_gradient_use_it():
     expected = 0.5 * (mu - 1.0) ** 2 - stats.norm(0, 2).logpdf(mu)
     np.testing.assert_allclose(loss, expected, rtol=1e-12)
     np.testing.assert_allclose(grad[:, 0], mu - 1.0 + mu / 4, rtol=1e-12)
+
+
+def _fd_hessian_of_loglik(m, point):
+    """Central differences of the model's analytic likelihood gradient (flat theta order)."""
+    names = list(m.parameters)
+    flat = np.concatenate([np.ravel(point[n]) for n in names])
+
+    def grad(f):
+        vals, i = {}, 0
+        for n in names:
+            size = m.parameters[n].size
+            vals[n] = f[i : i + size].reshape(m.parameters[n].shape)
+            i += size
+        g = m.grad_log_likelihood(**vals)
+        return np.concatenate([np.ravel(g[n]) for n in names])
+
+    cols = []
+    for j in range(flat.size):
+        e = np.zeros(flat.size)
+        e[j] = 1e-6
+        cols.append((grad(flat + e) - grad(flat - e)) / 2e-6)
+    return np.column_stack(cols)
+
+
+@pytest.mark.parametrize(
+    "model, point",
+    [
+        (
+            bg.LinearRegression(
+                X=_X,
+                y=_Y_REAL[:1].repeat(40) + _X[:, 0],
+                coef=stats.norm(0, 5),
+                intercept=stats.norm(0, 5),
+                sigma=stats.halfnorm(scale=2),
+            ),
+            {"coef": np.array([0.9, 0.1, -0.2]), "intercept": 0.4, "sigma": 1.3},
+        ),
+        (
+            bg.LinearRegression(
+                X=_X, y=_X[:, 1], prior=bg.priors.NormalInverseGamma(mean=[0] * 3, cov=9, a=2, b=2)
+            ),
+            {"coef": np.array([0.1, 0.8, 0.0]), "sigma2": 0.7},
+        ),
+        (
+            bg.LogisticRegression(X=_X, y=_Y_BIN, coef=stats.norm(0, 2), intercept=stats.norm()),
+            {"coef": np.array([0.9, -0.4, 0.3]), "intercept": -0.2},
+        ),
+        (
+            bg.PoissonRegression(
+                X=_X,
+                y=_Y_CNT,
+                coef=stats.norm(0, 2),
+                intercept=stats.norm(),
+                offset=np.linspace(-0.5, 0.5, 40),
+            ),
+            {"coef": np.array([0.2, -0.1, 0.1]), "intercept": 0.3},
+        ),
+        (
+            bg.PoissonRegression(X=_X, y=_Y_CNT, coef=stats.norm(0, 2), intercept=0.5),
+            {"coef": np.array([0.2, -0.1, 0.1])},
+        ),
+    ],
+)
+def test_glm_hessian_log_likelihood_matches_differences(model, point):
+    point = {k: np.asarray(v, dtype=float) for k, v in point.items()}
+    hess = model.hessian_log_likelihood(**point)
+    assert hess.shape == (model.size, model.size)
+    np.testing.assert_allclose(hess, _fd_hessian_of_loglik(model, point), rtol=1e-6, atol=1e-6)
+
+
+def test_hessian_log_likelihood_default_is_none_and_needs_one_point():
+    m = bg.Model(priors={"a": stats.norm()}, log_likelihood=lambda a: -(np.asarray(a) ** 2))
+    assert m.hessian_log_likelihood(a=np.array(0.3)) is None
+    glm = bg.LogisticRegression(X=_X, y=_Y_BIN, coef=stats.norm())
+    with pytest.raises(ValueError, match="one parameter point"):
+        glm.hessian_log_likelihood(coef=np.zeros((2, 3)))
+
+
+# ------------------------------------------- the fused likelihood hook (issue 12, hooks)
+
+
+def _glm_truth(kind, X, y, coef, icpt, offset):
+    eta = coef @ X.T + icpt[..., None] + offset
+    if kind == "logistic":
+        p = expit(eta)
+        return stats.bernoulli(p).logpmf(y).sum(-1), y - p
+    mean = np.exp(eta)
+    return stats.poisson(mean).logpmf(y).sum(-1), y - mean
+
+
+@pytest.mark.parametrize("kind", ["logistic", "poisson"])
+def test_glm_fused_likelihood_and_gradient_match_scipy(kind):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(300, 3))
+    offset = 0.0
+    if kind == "logistic":
+        y = (rng.random(300) < 0.4).astype(int)
+        m = bg.LogisticRegression(X=X, y=y, coef=stats.norm(), intercept=stats.norm())
+    else:
+        y = rng.poisson(2.0, 300)
+        offset = rng.normal(0, 0.2, 300)
+        m = bg.PoissonRegression(
+            X=X, y=y, coef=stats.norm(), intercept=stats.norm(), offset=offset
+        )
+    coef = rng.normal(0, 0.3, size=(4, 3))
+    icpt = rng.normal(0, 0.3, size=4)
+    ll, grads = m._loglik_and_grad({"coef": coef, "intercept": icpt}, (4,))
+    want, r = _glm_truth(kind, X, y, coef, icpt, offset)
+    np.testing.assert_allclose(ll, want, rtol=1e-12)
+    np.testing.assert_allclose(grads["coef"], r @ X, rtol=1e-10)
+    np.testing.assert_allclose(grads["intercept"], r.sum(-1), rtol=1e-10)
+    # the cached pieces of y follow new data (update replaces y)
+    more = {"X": X[:50], "y": y[:50], **({"offset": offset[:50]} if kind == "poisson" else {})}
+    returned = m.update(**more)  # a new model, or None when update works in place
+    m2 = m if returned is None else returned
+    ll2, _ = m2._loglik_and_grad({"coef": coef[0], "intercept": icpt[0]}, ())
+    np.testing.assert_allclose(
+        ll2, float(m2.log_likelihood(coef=coef[0], intercept=icpt[0])), rtol=1e-12
+    )
+
+
+def test_space_asks_the_model_for_the_fused_hook():
+    calls = []
+
+    class Counting(bg.PoissonRegression):
+        def _loglik_and_grad(self, values, batch):
+            calls.append(batch)
+            return super()._loglik_and_grad(values, batch)
+
+    m = Counting(X=_X, y=_Y_CNT, coef=stats.norm(), intercept=stats.norm())
+    UnconstrainedSpace(m).loss_and_grad(np.zeros((3, 4)))
+    assert calls == [(3,)]

@@ -156,11 +156,6 @@ class Model:
     #: inputs (what ``predict(..., noise=True)`` needs); None for the others.
     task: str | None = None
 
-    #: ``initial_point(*, rng=0) -> dict`` where an optimizer should start, for models whose
-    #: prior centre is a poor start (a neural network's zero weights are a saddle point);
-    #: None: start from each prior's centre (:func:`bayesgd.map.central_point`).
-    initial_point: Callable[..., dict[str, np.ndarray]] | None = None
-
     def _pymc_likelihood(self, params: Mapping[str, Any]) -> Any:
         """Add the observed likelihood to the current ``pm.Model`` (for :func:`bayesgd.to_pymc`).
 
@@ -369,6 +364,74 @@ class Model:
         gp = self._grad_log_prior(values, batch)
         gl = self._grad_loglik(values, batch)
         return _as_out_dict({n: gp[n] + gl[n] for n in self.parameters})
+
+    def hessian_log_likelihood(self, **theta: Any) -> np.ndarray | None:
+        """Analytic Hessian of the log likelihood at one point, or None if the model has none.
+
+        Rows and columns follow the free parameters in order, each flattened in C order (the
+        order of ``Parameter.element_names``): shape ``(size, size)``. The default is None (no
+        analytic Hessian); methods then difference the analytic gradient.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from scipy import stats
+        >>> m = Model(priors={"mu": stats.norm(0, 1)}, log_likelihood=lambda mu: -(mu**2))
+        >>> m.hessian_log_likelihood(mu=np.array(0.5)) is None
+        True
+        """
+        values, batch = self._theta(theta)
+        if batch:
+            raise ValueError(
+                f"hessian_log_likelihood takes one parameter point, got a batch of shape {batch}"
+            )
+        hess = self._hess_loglik(values)
+        return None if hess is None else _as_out(hess)
+
+    def _loglik_and_grad(
+        self, values: Mapping[str, np.ndarray], batch: tuple[int, ...]
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Hook: the log likelihood (one value per batch index) and its gradient together.
+
+        What every gradient-based method calls. The default evaluates them separately; a
+        family that can share the work (a GLM's linear predictor, a network's forward pass)
+        overrides it with one pass over the data.
+        """
+        return self._shaped_loglik(values, batch), self._grad_loglik(values, batch)
+
+    def initial_point(self) -> dict[str, np.ndarray] | None:
+        """Hook: where optimizers start by default, or None for the priors' central point.
+
+        Models whose central point is a poor start (a network's all-zero weights are a
+        saddle) return their own point.
+
+        Examples
+        --------
+        >>> from scipy import stats
+        >>> Model(priors={"mu": stats.norm()}, log_likelihood=lambda mu: -(mu**2)).initial_point()
+        """
+        return None
+
+    def canonical_params(self, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        """One representative of the parameter points the posterior cannot tell apart.
+
+        Methods that compare modes (multi-start :func:`bayesgd.map_estimate`) compare
+        canonical points, so copies of one mode under a symmetry of the posterior (permuted
+        hidden units of a network) count as one mode. The default is the point itself.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from scipy import stats
+        >>> m = Model(priors={"mu": stats.norm(0, 1)}, log_likelihood=lambda mu: -(mu**2))
+        >>> m.canonical_params({"mu": 0.5})
+        {'mu': array(0.5)}
+        """
+        return {name: np.asarray(params[name], dtype=float) for name in self.parameters}
+
+    def _hess_loglik(self, values: Mapping[str, np.ndarray]) -> np.ndarray | None:
+        """Hook: the analytic Hessian at one (unbatched) point; None when there is none."""
+        return None
 
     def _all(self, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {**self.fixed, **values}

@@ -718,6 +718,45 @@ class Perceptron(Model):
             out[name] = np.clip(value, inner_low, inner_high).reshape(param.shape)
         return out
 
+    def canonical_params(self, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        """The network with its hidden units in a canonical order (and tanh signs).
+
+        Permuting the hidden units leaves ``f`` unchanged, and so does flipping the signs of a
+        tanh unit's ``W1`` column, ``b1`` and ``w2`` entries. Units are turned so that
+        ``w2 >= 0`` (tanh) and sorted by ``w2``, then ``b1``, then ``W1``; a change the priors
+        or fixed values do not allow (they would change the log density) is not made.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import bayesgd as bg
+        >>> m = bg.Perceptron(np.array([[-1.0], [1.0]]), [0, 1], hidden=2)
+        >>> p = {"W1": [[1.0, 2.0]], "b1": [0.5, -0.5], "w2": [-1.0, 0.3], "b2": 0.1}
+        >>> c = m.canonical_params(p)
+        >>> c["w2"], c["W1"], c["b1"]
+        (array([0.3, 1. ]), array([[ 2., -1.]]), array([-0.5, -0.5]))
+        """
+        point = {n: np.asarray(params[n], dtype=float) for n in self.parameters}
+        target = float(self.log_density(**point))
+        v = {**self.fixed, **point}
+        W1, b1, w2 = (np.array(v[n], dtype=float) for n in ("W1", "b1", "w2"))
+        if self.activation == "tanh":
+            sign = np.where(w2 < 0, -1.0, 1.0)
+            v = self._if_invariant(v, W1 * sign, b1 * sign, w2 * sign, target)
+        W1, b1, w2 = v["W1"], v["b1"], v["w2"]
+        order = np.lexsort((*W1[::-1], b1, w2))
+        v = self._if_invariant(v, W1[:, order], b1[order], w2[order], target)
+        return {n: v[n] for n in self.parameters}
+
+    def _if_invariant(self, v, W1, b1, w2, target) -> dict[str, np.ndarray]:
+        """``v`` with the new hidden layer if that leaves fixed values and the log density as
+        they were, else ``v``."""
+        trial = {**v, "W1": W1, "b1": b1, "w2": w2}
+        if any(not np.array_equal(trial[n], v[n]) for n in ("W1", "b1", "w2") if n in self.fixed):
+            return v
+        value = float(self.log_density(**{n: trial[n] for n in self.parameters}))
+        return trial if abs(value - target) <= 1e-10 * max(1.0, abs(target)) else v
+
     def _pymc_likelihood(self, params: Mapping[str, Any]) -> Any:
         """Add the observed likelihood to the current ``pm.Model`` (the same forward pass).
 

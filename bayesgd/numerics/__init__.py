@@ -4,7 +4,8 @@
   the one shortest-window search they share;
 - :mod:`~bayesgd.numerics.hdi_dist` and :mod:`~bayesgd.numerics.families`: the exact solver;
 - :mod:`~bayesgd.numerics.special`: log-gamma ratios, a wide-range ``betaln``, beta moments,
-  and :func:`~bayesgd.numerics.special.to_float` (the one "0-d array to float" helper).
+  and :func:`~bayesgd.numerics.special.to_float` (the one "0-d array to float" helper);
+- :mod:`~bayesgd.numerics.differences`: finite differences with steps scaled to the curvature.
 """
 
 from __future__ import annotations

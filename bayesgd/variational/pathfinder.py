@@ -37,6 +37,7 @@ from .. import optim
 from .._validation import as_rng, check_positive_int
 from ..errors import NotApplicableError
 from ..models.base import Model
+from ..optim._search import _secant_pair, _update_diag
 from ..posterior import SamplePosterior
 from ..space import UnconstrainedSpace
 from ..trust import smooth_log_weights
@@ -74,10 +75,10 @@ def _inverse_hessian(state: optim.LBFGSState, u: np.ndarray, g: np.ndarray) -> n
     """
     pairs = list(zip(state.s_hist, state.y_hist, state.rho_hist, strict=True))
     diag = state.diag
-    new = optim._secant_pair(state.prev_theta, state.prev_grad, u, g)
+    new = _secant_pair(state.prev_theta, state.prev_grad, u, g)
     if new is not None:
         s, y, sy = new
-        diag = optim._update_diag(diag, s, y, sy, state.prev_grad)
+        diag = _update_diag(diag, s, y, sy, state.prev_grad)
         pairs = [*pairs, (s, y, 1.0 / sy)][-state.memory :]
     if diag is None or not pairs:
         return None

@@ -1,52 +1,4 @@
-"""The Laplace approximation: a Gaussian at the posterior mode with the inverse Hessian.
-
-:func:`laplace` finds the mode with :func:`bayesgd.map_estimate`, measures the curvature of
-``L = -log p(theta | D)`` there and returns a :class:`LaplacePosterior`, which answers the same
-questions as every other posterior.
-
-Two spaces
-----------
-``space="unconstrained"`` (the default, as Stan's ``laplace_sample`` and PyMC's
-``fit_laplace`` do): a Gaussian on the unconstrained ``u`` (log of a positive parameter, logit
-of a probability, ...) centred at the mode of the density of ``u``, i.e. the
-*Jacobian-adjusted* mode (``map_estimate(jacobian=True)``), with covariance the inverse Hessian
-of ``L(u) - log|det J(u)|``. Pushed through the transforms, it never leaves the support.
-Summaries are exact where the transform allows it: quantiles of an elementwise monotone
-transform are the transformed quantiles of ``u``; means and standard deviations are closed
-form (identity, log: lognormal) or Gauss–Hermite quadrature (logit: logit-normal); HDIs are
-the shortest intervals of the transformed Normal, found by golden-section search. Probability
-vectors (stick-breaking) are summarised from 200,000 draws with a fixed seed.
-
-``space="constrained"`` (rethinking's ``quap``): a Gaussian on ``theta`` itself centred at the
-MAP of the density of ``theta`` (no Jacobian), covariance the inverse Hessian of ``L(theta)``.
-All summaries are exact Normal ones. Draws may leave the support (a probability below 0):
-that is what this approximation is. A probability vector of ``K`` entries is represented by
-its first ``K - 1`` entries (the last one is one minus their sum, so its marginal is Normal
-too).
-
-The Hessian comes from central finite differences (five-point stencil) of the analytic
-gradient, symmetrised; no model in bayesgd provides an analytic Hessian. A Hessian that is not
-positive definite (a saddle point, a flat direction) raises :class:`NotPositiveDefiniteError`
-(a ``numpy.linalg.LinAlgError``, hence a ``ValueError``), never clipped.
-
-Evidence
---------
-``log_evidence`` is Laplace's estimate of ``log p(D) = log ∫ p(D | theta) p(theta) dtheta``::
-
-    log p(D) ≈ -L(x*) + d/2 log(2 pi) - 1/2 log det H
-
-in the space used (``x = u`` with ``L`` including ``-log|det J|``, or ``x = c``). It is exact
-when the posterior is exactly Gaussian in that space (a Normal mean with known variance).
-
-Examples
---------
->>> from scipy import stats
->>> import bayesgd as bg
->>> m = bg.Normal(y=[1.0, 2.0, 0.5], mu=stats.norm(0, 10), sigma=1.0)
->>> post = laplace(m, space="constrained")
->>> round(post.mean()["mu"], 6), round(post.sd()["mu"], 6)      # exact for this model
-(1.162791, 0.57639)
-"""
+"""The Gaussian at the mode as a posterior: exact summaries, draws, marginal densities."""
 
 from __future__ import annotations
 
@@ -55,184 +7,26 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtr, ndtri
+from scipy.special import log_expit, ndtr, ndtri
 
-from . import optim
-from .errors import NotApplicableError
-from .map import MAPResult, map_estimate
-from .models.base import Model
-from .posterior import Posterior
-from .space import UnconstrainedSpace
-from .transforms import Identity, LowerBound, StickBreaking, UpperBound
+from .. import optim
+from ..map import MAPResult
+from ..models.base import Model
+from ..posterior import Posterior
+from ..space import UnconstrainedSpace
+from ..transforms import Identity, LowerBound, StickBreaking, UpperBound
+from ._checks import _SPACES, SUPPORT_MASS_LIMIT, SupportWarning
 
-__all__ = ["LaplacePosterior", "NotPositiveDefiniteError", "SupportWarning", "laplace"]
+__all__ = ["LaplacePosterior"]
 
-_SPACES = ("unconstrained", "constrained")
 #: Gauss–Hermite nodes and weights (probabilists'), normalised to a standard Normal.
 _GH_NODES, _GH_WEIGHTS = np.polynomial.hermite_e.hermegauss(121)
 _GH_WEIGHTS = _GH_WEIGHTS / math.sqrt(2.0 * math.pi)
 #: Draws used to summarise probability vectors in unconstrained space (fixed seed).
 _SIMPLEX_DRAWS = 200_000
 _SIMPLEX_SEED = 20240601
-
-
-#: A constrained Laplace approximation warns when more mass than this leaves the support.
-SUPPORT_MASS_LIMIT = 0.01
-
-
-class SupportWarning(UserWarning):
-    """A Gaussian (constrained Laplace) approximation puts much of its mass outside the
-    parameter's support (a probability below 0, a scale below 0)."""
-
-
-class NotPositiveDefiniteError(np.linalg.LinAlgError, NotApplicableError):
-    """The Hessian of the loss at the mode is not positive definite: no Gaussian exists there.
-
-    A subclass of ``numpy.linalg.LinAlgError`` and of :class:`bayesgd.NotApplicableError`
-    (both ``ValueError``).
-    """
-
-
-def laplace(
-    model: Model,
-    *,
-    space: str = "unconstrained",
-    map_result: MAPResult | None = None,
-    **map_kwargs: Any,
-) -> LaplacePosterior:
-    """Gaussian approximation at the posterior mode (the Laplace approximation).
-
-    Parameters
-    ----------
-    model : Model
-    space : {"unconstrained", "constrained"}, default "unconstrained"
-        ``"unconstrained"``: a Gaussian on ``u`` at the Jacobian-adjusted mode (as Stan and
-        PyMC), pushed through the transforms. ``"constrained"``: a Gaussian on ``theta`` at the
-        MAP (rethinking's ``quap``). See the module docstring.
-    map_result : MAPResult, optional
-        A mode already found for this model; it must be the right kind (``jacobian=True`` for
-        the unconstrained space, ``False`` for the constrained one).
-    **map_kwargs
-        Passed to :func:`bayesgd.map_estimate` (``optimizer``, ``tol``, ``starts``, ``rng``,
-        ...) when ``map_result`` is None; ``jacobian`` is set by ``space``.
-
-    Returns
-    -------
-    LaplacePosterior
-
-    Raises
-    ------
-    ValueError
-        Invalid ``space``; a ``map_result`` of another model or the wrong kind; a mode on the
-        edge of the support or at a kink of the log density (no Gaussian approximation there).
-
-    Warns
-    -----
-    SupportWarning
-        ``space="constrained"`` and the Gaussian puts more than 1% of some element's mass
-        outside its support (exact, from the Normal cdf; per element in ``.mass_outside``).
-    NotPositiveDefiniteError
-        The Hessian at the mode is not positive definite.
-
-    Examples
-    --------
-    >>> from scipy import stats
-    >>> import bayesgd as bg
-    >>> post = laplace(bg.Poisson(k=[3, 5, 4], mu=stats.gamma(2, scale=1.0)))
-    >>> post.space
-    'unconstrained'
-    >>> round(post.quantile(0.5)["mu"], 6)            # exp of the mode of log(mu): 14 / 4
-    3.5
-    """
-    if not isinstance(model, Model):
-        raise TypeError(f"model must be a bayesgd Model, got {type(model).__name__}")
-    if not isinstance(space, str) or space not in _SPACES:
-        raise ValueError(f"space must be 'unconstrained' or 'constrained', got {space!r}")
-    if "jacobian" in map_kwargs:
-        raise TypeError(
-            "laplace() sets jacobian from space: space='unconstrained' uses the mode of the "
-            "density of u (jacobian=True), space='constrained' the MAP (jacobian=False)"
-        )
-    jacobian = space == "unconstrained"
-    if map_result is None:
-        map_result = map_estimate(model, jacobian=jacobian, **map_kwargs)
-    else:
-        if map_kwargs:
-            raise TypeError(
-                f"map_result was given, so map_estimate options {sorted(map_kwargs)} have no "
-                "effect; pass one or the other"
-            )
-        if not isinstance(map_result, MAPResult):
-            raise TypeError(f"map_result must be a MAPResult, got {type(map_result).__name__}")
-        if map_result.model is not None and map_result.model is not model:
-            raise ValueError("map_result was computed for another model")
-        if map_result.jacobian != jacobian:
-            raise ValueError(
-                f"space={space!r} needs the mode found with jacobian={jacobian}, but map_result "
-                f"has jacobian={map_result.jacobian}; call map_estimate(model, "
-                f"jacobian={jacobian})"
-            )
-    if map_result.at_boundary:
-        raise NotApplicableError(
-            f"the mode lies on the edge of the support ({', '.join(map_result.boundary)}): the "
-            "log density has no zero gradient there, so no Gaussian (Laplace) approximation "
-            "exists; use bg.grid or bg.sample_pymc"
-        )
-    if getattr(map_result, "at_kink", False):
-        raise NotApplicableError(
-            "the mode is at a kink of the log density (it is not differentiable there, e.g. "
-            "the peak of a Laplace prior), so it has no curvature and no Gaussian (Laplace) "
-            "approximation exists; use bg.grid or bg.sample_pymc"
-        )
-    sp = UnconstrainedSpace(model)
-    if jacobian:
-        center = np.asarray(map_result.u, dtype=float)
-        hess = sp.hessian(center, jacobian=True)
-        loss = float(sp.loss(center, jacobian=True))
-        names = sp.names
-    else:
-        center = sp.flatten(map_result.params)
-        hess = sp.theta_hessian(center)
-        loss = float(sp.theta_loss_and_grad(center)[0])
-        names = sp.constrained_names
-    chol = _cholesky(hess, names, space)
-    eye = np.eye(center.size)
-    inv_chol = np.linalg.solve(chol, eye)
-    cov = inv_chol.T @ inv_chol
-    cov = 0.5 * (cov + cov.T)
-    d = center.size
-    log_evidence = -loss + 0.5 * d * math.log(2.0 * math.pi) - float(np.sum(np.log(np.diag(chol))))
-    return LaplacePosterior(
-        model,
-        space=space,
-        mean_vector=center,
-        cov=cov,
-        hessian=hess,
-        log_evidence=log_evidence,
-        map_result=map_result,
-        _space=sp,
-    )
-
-
-def _cholesky(hess: np.ndarray, names: list[str], space: str) -> np.ndarray:
-    if not np.all(np.isfinite(hess)):
-        raise NotPositiveDefiniteError(
-            f"the Hessian of the loss at the mode ({space} space) is not finite; no Gaussian "
-            "approximation exists there"
-        )
-    try:
-        return np.linalg.cholesky(hess)
-    except np.linalg.LinAlgError:
-        values, vectors = np.linalg.eigh(hess)
-        bad = [i for i in range(values.size) if values[i] <= 0]
-        worst = vectors[:, bad[0]] if bad else vectors[:, 0]
-        lead = names[int(np.argmax(np.abs(worst)))]
-        raise NotPositiveDefiniteError(
-            f"the Hessian of the loss at the mode ({space} space) is not positive definite "
-            f"(eigenvalues {np.array2string(values, precision=4)}); the point is not a strict "
-            f"local minimum (a saddle or a flat direction, mostly along {lead}), so no Gaussian "
-            "approximation exists there"
-        ) from None
+#: Draws of the earlier sticks averaged over in a probability vector's marginal density.
+_SIMPLEX_PDF_DRAWS = 20_000
 
 
 class LaplacePosterior(Posterior):
@@ -269,7 +63,7 @@ class LaplacePosterior(Posterior):
     --------
     >>> from scipy import stats
     >>> import bayesgd as bg
-    >>> post = laplace(bg.Binomial(k=7, n=10, p=stats.beta(2, 2)), space="constrained")
+    >>> post = bg.laplace(bg.Binomial(k=7, n=10, p=stats.beta(2, 2)), space="constrained")
     >>> round(post.mean()["p"], 4), round(post.sd()["p"], 4)
     (0.6667, 0.1361)
     >>> post.sample(3, rng=0)["p"].shape
@@ -295,9 +89,10 @@ class LaplacePosterior(Posterior):
             raise ValueError(f"space must be 'unconstrained' or 'constrained', got {space!r}")
         self.space = space
         self._sp = _space if _space is not None else UnconstrainedSpace(model)
-        self.mean_vector = np.asarray(mean_vector, dtype=float)
-        self.cov = np.asarray(cov, dtype=float)
-        self.hessian = np.asarray(hessian, dtype=float)
+        # read-only copies: answers never alias state a caller could write to
+        self.mean_vector = _frozen(mean_vector)
+        self.cov = _frozen(cov)
+        self.hessian = _frozen(hessian)
         self._log_evidence = float(log_evidence)
         self.map_result = map_result
         self._chol = np.linalg.cholesky(self.cov)
@@ -403,14 +198,14 @@ class LaplacePosterior(Posterior):
     # ------------------------------------------------------------------------- hooks
     def _mean(self, name):
         if self.space == "constrained":
-            return self._theta_mean[self._offsets[name]].reshape(self._shape(name))
+            return self._theta_mean[self._offsets[name]].reshape(self._shape(name)).copy()
         b = self._block(name)
         if b.simplex:
             return self._simplex_draws(name).mean(axis=0)
         m, s = self._u_moments(b)
         t = b.transform
         if isinstance(t, Identity):
-            out = m
+            out = m.copy()
         elif isinstance(t, LowerBound | UpperBound):
             sign = 1.0 if isinstance(t, LowerBound) else -1.0
             bound = np.broadcast_to(t.low if isinstance(t, LowerBound) else t.high, b.shape)
@@ -467,7 +262,7 @@ class LaplacePosterior(Posterior):
             return (mean - z * sd).reshape(shape), (mean + z * sd).reshape(shape)
         b = self._block(name)
         if b.simplex:
-            from .intervals import hdi_of_samples
+            from ..intervals import hdi_of_samples
 
             return hdi_of_samples(self._simplex_draws(name), prob, axis=0)
         if isinstance(b.transform, Identity):
@@ -511,12 +306,12 @@ class LaplacePosterior(Posterior):
     def _mode(self):
         if self.space == "constrained":
             return {
-                name: self._theta_mean[self._offsets[name]].reshape(self._shape(name))
+                name: self._theta_mean[self._offsets[name]].reshape(self._shape(name)).copy()
                 for name in self.names
             }
         if self._mode_cache is None:
             self._mode_cache = self._pushforward_mode()
-        return self._mode_cache
+        return {name: value.copy() for name, value in self._mode_cache.items()}
 
     def _pushforward_mode(self) -> dict[str, np.ndarray]:
         """Mode of the approximating density of theta: ``N(u; m, H^-1) / |det J(u)|``.
@@ -571,6 +366,111 @@ class LaplacePosterior(Posterior):
         params = sp.to_constrained(best_u)
         return {name: np.asarray(params[name], dtype=float) for name in self.names}
 
+    # ------------------------------------------------------------------ densities
+    def marginal_pdf(self, element: str, x: Any) -> np.ndarray:
+        """Density of one element's marginal at ``x``: exact, for plots.
+
+        In the constrained space the Gaussian's marginal, a Normal. In the unconstrained space
+        the push-forward of the Gaussian on ``u`` through the transform, with its Jacobian:
+        ``N(u(x); m, s) |du/dx|`` for an elementwise transform (0 outside the support). An
+        entry of a probability vector depends on several coordinates of ``u``: its density is
+        the average, over 20,000 fixed-seed draws of the sticks before it, of its exact
+        conditional density (logit-normal given them), so it integrates to 1 exactly.
+
+        Parameters
+        ----------
+        element : str
+            A scalar parameter's name (``"mu"``) or an element label (``"coef[1]"``,
+            ``"W1[0, 1]"``), as in ``summary()``.
+        x : array_like
+            Points at which to evaluate it.
+
+        Returns
+        -------
+        numpy.ndarray
+            The density, shaped like ``x``.
+
+        Examples
+        --------
+        >>> from scipy import stats
+        >>> import bayesgd as bg
+        >>> post = bg.laplace(bg.Poisson(k=[3, 5, 4], mu=stats.gamma(2, scale=1.0)))
+        >>> post.marginal_pdf("mu", [2.0, 3.5]).round(4)       # a lognormal in mu
+        array([0.0833, 0.4265])
+        """
+        name, index = self._element(element)
+        x = np.asarray(x, dtype=float)
+        if self.space == "constrained":
+            i = self._offsets[name].start + index
+            sd = math.sqrt(float(self._theta_cov[i, i]))
+            return _normal_pdf(x, float(self._theta_mean[i]), sd)
+        b = self._block(name)
+        if b.simplex:
+            return self._simplex_pdf(b, index, x)
+        m, s = self._u_moments(b)
+        size = b.stop - b.start
+        full = np.broadcast_to(x[..., None], (*x.shape, size)).reshape((*x.shape, *b.shape))
+        with np.errstate(all="ignore"):
+            u = np.broadcast_to(b.transform.inverse(full), full.shape)
+            ldj = np.broadcast_to(b.transform.log_det_jacobian(u), full.shape)
+            u = u.reshape((*x.shape, size))[..., index]
+            ldj = ldj.reshape((*x.shape, size))[..., index]
+            pdf = _normal_pdf(u, float(m[index]), float(s[index])) * np.exp(-ldj)
+        return np.where(np.isfinite(u) & np.isfinite(pdf), pdf, 0.0)
+
+    def _element(self, element: str) -> tuple[str, int]:
+        """``(parameter name, flat index)`` of an element label or a scalar's name."""
+        if not isinstance(element, str):
+            raise TypeError(f"element must be a str, got {type(element).__name__}")
+        labels = {}
+        for name, param in self.model.parameters.items():
+            for i, label in enumerate(param.element_names()):
+                labels[label] = (name, i)
+        if element not in labels:
+            raise ValueError(
+                f"element must be a scalar parameter's name or an element label such as "
+                f"{next(iter(labels))!r}; got {element!r} (labels: {', '.join(list(labels)[:12])}"
+                + (", ...)" if len(labels) > 12 else ")")
+            )
+        return labels[element]
+
+    def _simplex_pdf(self, b, index: int, x: np.ndarray) -> np.ndarray:
+        """Rao-Blackwellised density of one entry of a stick-broken probability vector.
+
+        Entry ``k < K`` is ``r z_k`` and the last is ``r (1 - z_{K-1})``, with ``r`` the stick
+        left by the draws before; given those draws, ``z`` is logit-normal with the Gaussian's
+        conditional mean and variance. Averaged over draws of the earlier coordinates.
+        """
+        K = b.shape[-1]
+        row, k = divmod(index, K)
+        j = min(k, K - 2)  # the stick whose split gives this entry
+        lo = b.start + row * (K - 1)
+        m = self.mean_vector[lo : lo + K - 1]
+        S = self.cov[lo : lo + K - 1, lo : lo + K - 1]
+        offset = np.log(np.arange(K - 1, 0, -1, dtype=float))
+        if j == 0:
+            mean, var, log_r = np.full(1, m[0]), float(S[0, 0]), np.zeros(1)
+        else:
+            coef = np.linalg.solve(S[:j, :j], S[:j, j])
+            var = float(S[j, j] - S[j, :j] @ coef)
+            rng = np.random.default_rng(_SIMPLEX_SEED)
+            before = rng.multivariate_normal(m[:j], S[:j, :j], size=_SIMPLEX_PDF_DRAWS)
+            mean = m[j] + (before - m[:j]) @ coef
+            log_r = np.sum(log_expit(-(before - offset[:j])), axis=1)
+        sd = math.sqrt(max(var, 0.0))
+        out = np.zeros(x.size)
+        flat = x.reshape(-1)
+        step = max(1, (1 << 22) // mean.size)
+        for start in range(0, flat.size, step):
+            w = flat[start : start + step, None] * np.exp(-log_r)  # the share of the stick
+            z = w if k < K - 1 else 1.0 - w
+            with np.errstate(all="ignore"):
+                v = np.log(z) - np.log1p(-z) + offset[j]
+                dens = _normal_pdf(v, mean, sd) / (z * (1.0 - z)) * np.exp(-log_r)
+            dens = np.where((w > 0) & (w < 1) & np.isfinite(dens), dens, 0.0)
+            out[start : start + step] = dens.mean(axis=1)
+        return out.reshape(x.shape)
+
     def _sample(self, shape, rng):
         return self._draws_with_log_density(shape, rng)[0]
 
@@ -599,3 +499,14 @@ class LaplacePosterior(Posterior):
             f"log evidence {self.log_evidence:.6g}>"
         )
         return f"{head}\n{self.summary().to_string()}"
+
+
+def _normal_pdf(x: Any, mean: Any, sd: float) -> np.ndarray:
+    z = (np.asarray(x, dtype=float) - mean) / sd
+    return np.exp(-0.5 * z * z) / (sd * math.sqrt(2.0 * math.pi))
+
+
+def _frozen(x: Any) -> np.ndarray:
+    out = np.array(x, dtype=float)
+    out.flags.writeable = False
+    return out
