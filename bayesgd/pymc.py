@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "RERUN_TARGET_ACCEPT",
+    "VERDICTS",
     "PyMCCheck",
     "PyMCModel",
     "PyMCPosterior",
@@ -424,13 +426,29 @@ def _levels(post: Posterior, name: str, values: np.ndarray) -> np.ndarray:
 
 
 # =========================================================================== PyMCCheck
+#: The three verdicts of :func:`check_with_pymc`.
+VERDICTS = ("passed", "failed", "inconclusive")
+
+
 class PyMCCheck:
     """The verdict of :func:`check_with_pymc`.
 
+    The verdict on the candidate is kept apart from the health of the NUTS reference: a
+    statistic off by more than ``z`` MCSE only counts against the candidate when the reference
+    passed its diagnostics (its MCSEs are otherwise not trustworthy).
+
     Attributes
     ----------
+    verdict : {"passed", "failed", "inconclusive"}
+        ``"passed"``: every statistic within ``z`` MCSE of a healthy reference and the MAP
+        agreeing. ``"failed"``: a statistic beyond ``z`` MCSE of a healthy reference, or the MAP
+        disagreeing with ``pm.find_MAP`` (a comparison that needs no draws). ``"inconclusive"``:
+        the NUTS reference still failed its diagnostics (R-hat, ESS, divergences) after the
+        automatic reruns, so the statistics cannot judge the candidate.
     passed : bool
-        Every statistic within ``z`` MCSE, the MAP agreeing, and NUTS diagnostics clean.
+        ``verdict == "passed"``.
+    reason : str
+        Why the verdict is not ``"passed"`` (empty when it is).
     table : pandas.DataFrame
         One row per scalar parameter and statistic (``mean``, ``sd``, and the two HDI ends):
         ``parameter, statistic, level, candidate, pymc, difference, mcse, z, passed``.
@@ -439,9 +457,14 @@ class PyMCCheck:
     candidate : Posterior
         The posterior that was checked.
     reference : PyMCPosterior
-        The NUTS draws it was checked against.
+        The NUTS draws it was checked against (the last run, after any reruns).
+    attempts : pandas.DataFrame
+        One row per NUTS run: ``draws``, ``tune``, ``target_accept`` (NaN when not known, for
+        a ``reference`` given by the caller), ``healthy`` and ``problems``.
     problems : list of str
-        Why the check failed (empty when it passed).
+        Everything that went wrong: the candidate's failures, then the reference's.
+    candidate_problems, reference_problems : list of str
+        The same, apart.
     """
 
     def __init__(
@@ -453,7 +476,9 @@ class PyMCCheck:
         reference: PyMCPosterior,
         z: float,
         map_rtol: float,
-        problems: list[str],
+        candidate_problems: list[str],
+        map_problems: list[str],
+        attempts: pd.DataFrame,
     ):
         self.table = table
         self.map_table = map_table
@@ -461,20 +486,37 @@ class PyMCCheck:
         self.reference = reference
         self.z = z
         self.map_rtol = map_rtol
-        self.problems = problems
-        self.passed = not problems
+        self.attempts = attempts
+        self.candidate_problems = [*candidate_problems, *map_problems]
+        self.reference_problems = [f"NUTS diagnostics: {p}" for p in reference.problems]
+        self.problems = self.candidate_problems + self.reference_problems
+        runs = len(attempts)
+        if map_problems or (candidate_problems and reference.ok):
+            self.verdict = "failed"
+            self.reason = "; ".join(map_problems if not reference.ok else self.candidate_problems)
+        elif not reference.ok:
+            self.verdict = "inconclusive"
+            self.reason = (
+                f"the NUTS reference is unhealthy after {runs} run(s) ("
+                + "; ".join(reference.problems)
+                + "), so its Monte Carlo errors cannot judge the candidate"
+            )
+        else:
+            self.verdict = "passed"
+            self.reason = ""
+        self.passed = self.verdict == "passed"
 
     def __bool__(self) -> bool:
         return self.passed
 
     def _headline(self) -> str:
         t = self.table
-        verdict = "PASSED" if self.passed else "FAILED"
         ref = self.reference
         line = (
-            f"PyMCCheck {verdict}: {int(t['passed'].sum())}/{len(t)} statistics of the "
-            f"{self.candidate.method} posterior of {self.candidate.model!r} within "
-            f"{self.z:g} MCSE of NUTS ({ref.chains} chain(s) x {ref.n_draws} draws)"
+            f"PyMCCheck {self.verdict.upper()}: {int(t['passed'].sum())}/{len(t)} statistics of "
+            f"the {self.candidate.method} posterior of {self.candidate.model!r} within "
+            f"{self.z:g} MCSE of NUTS ({ref.chains} chain(s) x {ref.n_draws} draws"
+            f"{'' if ref.ok else ', unhealthy'})"
         )
         if self.map_table is not None and len(self.map_table):
             worst = float(self.map_table["relative"].max())
@@ -483,7 +525,12 @@ class PyMCCheck:
 
     def __repr__(self) -> str:
         parts = [self._headline()]
+        if self.reason:
+            parts.append(f"  {self.verdict}: {self.reason}")
         parts += [f"  - {p}" for p in self.problems]
+        if len(self.attempts) > 1:
+            parts.append("NUTS runs:")
+            parts.append(self.attempts.to_string(index=False))
         parts.append(self.table.to_string(index=False))
         if self.map_table is not None:
             parts.append("MAP:")
@@ -491,7 +538,7 @@ class PyMCCheck:
         return "\n".join(parts)
 
     def _repr_html_(self) -> str:
-        colour = "green" if self.passed else "crimson"
+        colour = {"passed": "green", "failed": "crimson"}.get(self.verdict, "darkorange")
         html = f"<p style='color:{colour}'><b>{self._headline()}</b></p>"
         if self.problems:
             html += "<ul>" + "".join(f"<li>{p}</li>" for p in self.problems) + "</ul>"
@@ -605,6 +652,127 @@ def _map_table(
     )
 
 
+#: ``target_accept`` of the automatic reruns of an unhealthy reference, in turn (PyMC's advice
+#: for divergences: "Increase `target_accept`"; PyMC's default is 0.8).
+RERUN_TARGET_ACCEPT = (0.95, 0.99)
+
+
+def _statistics_problems(table: pd.DataFrame, z: float) -> list[str]:
+    failed = table[~table["passed"]]
+    if not len(failed):
+        return []
+    worst = failed.loc[failed["z"].idxmax()] if np.isfinite(failed["z"]).any() else failed.iloc[0]
+    return [
+        f"{len(failed)} statistic(s) beyond {z:g} MCSE, worst {worst['statistic']} of "
+        f"{worst['parameter']}: {worst['candidate']:.6g} vs {worst['pymc']:.6g} "
+        f"({worst['z']:.1f} MCSE)"
+    ]
+
+
+def _map_problems(map_table: pd.DataFrame | None, map_rtol: float) -> list[str]:
+    if map_table is None:
+        return []
+    bad = map_table[~map_table["passed"]]
+    if not len(bad):
+        return []
+    return [
+        f"MAP differs from pm.find_MAP for {bad['parameter'].tolist()} (max relative "
+        f"difference {bad['relative'].max():.2g} > {map_rtol:g})"
+    ]
+
+
+def _ess_too_low(reference: PyMCPosterior) -> bool:
+    d = reference.diagnostics
+    need = reference.min_ess_per_chain * reference.chains
+    return not bool(((d["ess_bulk"] >= need) & (d["ess_tail"] >= need)).all())
+
+
+def _attempt(reference: PyMCPosterior, tune: float, target_accept: float) -> dict[str, Any]:
+    return {
+        "draws": reference.n_draws,
+        "tune": tune,
+        "target_accept": target_accept,
+        "healthy": reference.ok,
+        "problems": "; ".join(reference.problems),
+    }
+
+
+def _healthy_reference(
+    model: Model,
+    reference: PyMCPosterior | None,
+    *,
+    reruns: int,
+    draws: int,
+    tune: int,
+    chains: int,
+    rng: np.random.Generator,
+    pymc_model: Any,
+    sample_kwargs: dict[str, Any],
+) -> tuple[PyMCPosterior, pd.DataFrame]:
+    """NUTS draws, rerun while unhealthy (up to ``reruns`` times) as PyMC advises.
+
+    Each rerun raises ``target_accept`` (smaller steps: fewer divergences), doubles the tuning
+    (better adapted step size and mass matrix: R-hat) and, when an ESS was too low, doubles the
+    draws.
+    """
+    import pandas as pd
+
+    target = float(sample_kwargs.pop("target_accept", 0.8))
+
+    def run() -> PyMCPosterior:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SamplingWarning)  # reported by the check
+            return sample_pymc(
+                model,
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                rng=rng,
+                pymc_model=pymc_model,
+                target_accept=target,
+                **sample_kwargs,
+            )
+
+    if reference is None:
+        reference = run()
+        attempts = [_attempt(reference, tune, target)]
+    else:
+        attempts = [_attempt(reference, np.nan, np.nan)]
+        sample_kwargs.setdefault("rhat_max", reference.rhat_max)
+        sample_kwargs.setdefault("min_ess_per_chain", reference.min_ess_per_chain)
+    for k in range(reruns):
+        if reference.ok:
+            break
+        if _ess_too_low(reference):
+            draws *= 2
+        tune *= 2
+        target = max(target, RERUN_TARGET_ACCEPT[min(k, len(RERUN_TARGET_ACCEPT) - 1)])
+        reference = run()
+        attempts.append(_attempt(reference, tune, target))
+    return reference, pd.DataFrame(attempts)
+
+
+def _check_arguments(model: Model, posterior: Any, prob: Any, z: Any, map_rtol: Any) -> Any:
+    """Validated ``(posterior, prob)``; the default posterior is the exact one, else the grid."""
+    _check_model(model)
+    prob = check_prob(prob, "prob")
+    if isinstance(z, bool) or not isinstance(z, numbers.Real) or not z > 0:
+        raise ValueError(f"z must be a positive number (MCSE units), got {z!r}")
+    if isinstance(map_rtol, bool) or not isinstance(map_rtol, numbers.Real) or not map_rtol > 0:
+        raise ValueError(f"map_rtol must be a positive number, got {map_rtol!r}")
+    if posterior is None:
+        posterior = _default_posterior(model)
+    elif not isinstance(posterior, Posterior):
+        raise TypeError(
+            f"posterior must be a bayesgd Posterior (or None), got {type(posterior).__name__}"
+        )
+    if set(posterior.names) != set(model.names):
+        raise ValueError(
+            f"posterior has parameters {list(posterior.names)}, the model {list(model.names)}"
+        )
+    return posterior, prob
+
+
 def check_with_pymc(
     model: Model,
     posterior: Posterior | None = None,
@@ -619,6 +787,7 @@ def check_with_pymc(
     map_rtol: float = 1e-4,
     map_kwargs: Mapping[str, Any] | None = None,
     reference: PyMCPosterior | None = None,
+    reruns: int = 2,
     **sample_kwargs: Any,
 ) -> PyMCCheck:
     """Check a posterior against NUTS draws from the same model written in PyMC.
@@ -643,11 +812,17 @@ def check_with_pymc(
 
     ``z = 4`` (a two-sided tail of 6e-5 per statistic) keeps the family-wise false-alarm rate
     below 1% for up to ~150 statistics (Bonferroni), while any error of a few MCSE (about 1% of
-    a posterior sd at the default 2 x 2000 draws) is caught. A check also fails when the NUTS
-    diagnostics fail (the MCSEs are then not trustworthy) and, with ``map=True``, when the
-    MAP of :func:`bayesgd.map_estimate` and ``pm.find_MAP`` (both without Jacobian, in the
-    model's own parametrisation) differ by more than ``map_rtol`` relative to
+    a posterior sd at the default 2 x 2000 draws) is caught. With ``map=True`` the MAP of
+    :func:`bayesgd.map_estimate` and ``pm.find_MAP`` (both without Jacobian, in the model's own
+    parametrisation) must also agree within ``map_rtol`` relative to
     ``max(|bayesgd|, |pymc|, posterior sd)``.
+
+    The reference is judged apart from the candidate. When NUTS fails its diagnostics (R-hat,
+    ESS, divergences; see :class:`PyMCPosterior`) its MCSEs cannot be trusted, so it is run
+    again, as PyMC advises, up to ``reruns`` times: with ``target_accept`` raised to 0.95, then
+    0.99, the tuning doubled each time, and the draws doubled when an ESS was too low. If it is
+    still unhealthy, the verdict is ``"inconclusive"`` (never ``"failed"`` for the candidate),
+    with the reason.
 
     Parameters
     ----------
@@ -658,7 +833,7 @@ def check_with_pymc(
     rng : None, int or numpy.random.Generator
         Seeds NUTS.
     draws, tune, chains : int
-        NUTS settings (ignored with ``reference``).
+        NUTS settings (of the reruns only, with ``reference``).
     prob : float
         Mass of the HDI whose ends are compared.
     z : float
@@ -670,69 +845,52 @@ def check_with_pymc(
     map_kwargs : dict, optional
         Passed to :func:`bayesgd.map_estimate`.
     reference : PyMCPosterior, optional
-        Existing NUTS draws of the same model to check against (no new sampling).
+        Existing NUTS draws of the same model to check against (no new sampling unless they
+        are unhealthy and ``reruns > 0``).
+    reruns : int
+        How many times an unhealthy reference is sampled again (0: never).
     **sample_kwargs
-        Passed to :func:`sample_pymc`.
+        Passed to :func:`sample_pymc` (``target_accept`` is the first run's; PyMC's default
+        0.8).
 
     Returns
     -------
     PyMCCheck
+        With ``verdict`` (``"passed"``, ``"failed"`` or ``"inconclusive"``), ``reason`` and
+        ``passed`` (a bool).
 
     Examples
     --------
     >>> from scipy import stats
     >>> import bayesgd as bg
     >>> rep = check_with_pymc(bg.Binomial(k=7, n=10, p=stats.beta(2, 2)), rng=0)  # doctest: +SKIP
-    >>> rep.passed  # doctest: +SKIP
-    True
+    >>> rep.verdict, rep.passed  # doctest: +SKIP
+    ('passed', True)
     """
-    _check_model(model)
-    prob = check_prob(prob, "prob")
-    if isinstance(z, bool) or not isinstance(z, numbers.Real) or not z > 0:
-        raise ValueError(f"z must be a positive number (MCSE units), got {z!r}")
-    if isinstance(map_rtol, bool) or not isinstance(map_rtol, numbers.Real) or not map_rtol > 0:
-        raise ValueError(f"map_rtol must be a positive number, got {map_rtol!r}")
-    if posterior is None:
-        posterior = _default_posterior(model)
-    elif not isinstance(posterior, Posterior):
-        raise TypeError(
-            f"posterior must be a bayesgd Posterior (or None), got {type(posterior).__name__}"
-        )
-    if set(posterior.names) != set(model.names):
-        raise ValueError(
-            f"posterior has parameters {list(posterior.names)}, the model {list(model.names)}"
-        )
-    generator = as_rng(rng)
-    pymc_model = to_pymc(model)
+    posterior, prob = _check_arguments(model, posterior, prob, z, map_rtol)
+    reruns = check_positive_int(reruns, "reruns", minimum=0)
     if reference is None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SamplingWarning)  # reported in problems below
-            reference = sample_pymc(
-                model,
-                draws=draws,
-                tune=tune,
-                chains=chains,
-                rng=generator,
-                pymc_model=pymc_model,
-                **sample_kwargs,
-            )
+        draws = check_positive_int(draws, "draws")
+        tune = check_positive_int(tune, "tune", minimum=0)
+        chains = check_positive_int(chains, "chains")
     elif not isinstance(reference, PyMCPosterior):
         raise TypeError(f"reference must be a PyMCPosterior, got {type(reference).__name__}")
     elif reference.model is not model and reference.names != model.names:
         raise ValueError("reference holds draws of a different model")
+    generator = as_rng(rng)
+    pymc_model = to_pymc(model)
+    reference, attempts = _healthy_reference(
+        model,
+        reference,
+        reruns=reruns,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        rng=generator,
+        pymc_model=pymc_model,
+        sample_kwargs=dict(sample_kwargs),
+    )
     table = _statistics_table(posterior, reference, prob=prob, z=float(z))
-    problems = []
-    failed = table[~table["passed"]]
-    if len(failed):
-        worst = (
-            failed.loc[failed["z"].idxmax()] if np.isfinite(failed["z"]).any() else failed.iloc[0]
-        )
-        problems.append(
-            f"{len(failed)} statistic(s) beyond {z:g} MCSE, worst {worst['statistic']} of "
-            f"{worst['parameter']}: {worst['candidate']:.6g} vs {worst['pymc']:.6g} "
-            f"({worst['z']:.1f} MCSE)"
-        )
-    problems += [f"NUTS diagnostics: {p}" for p in reference.problems]
     map_table = None
     if map:
         map_table = _map_table(
@@ -743,12 +901,6 @@ def check_with_pymc(
             map_kwargs=map_kwargs,
             rng=generator,
         )
-        bad = map_table[~map_table["passed"]]
-        if len(bad):
-            problems.append(
-                f"MAP differs from pm.find_MAP for {bad['parameter'].tolist()} (max relative "
-                f"difference {bad['relative'].max():.2g} > {map_rtol:g})"
-            )
     return PyMCCheck(
         table=table,
         map_table=map_table,
@@ -756,7 +908,9 @@ def check_with_pymc(
         reference=reference,
         z=float(z),
         map_rtol=float(map_rtol),
-        problems=problems,
+        candidate_problems=_statistics_problems(table, float(z)),
+        map_problems=_map_problems(map_table, float(map_rtol)),
+        attempts=attempts,
     )
 
 

@@ -352,7 +352,7 @@ def test_check_passes_for_exact_and_fails_for_constrained_laplace(skewed_referen
     exact = conjugate(model)
     good = check_with_pymc(model, exact, reference=reference, rng=1)
     assert isinstance(good, PyMCCheck)
-    assert good.passed, good
+    assert good.passed and good.verdict == "passed" and good.reason == "", good
     table = good.table
     assert list(table.columns) == [
         "parameter", "statistic", "level", "candidate", "pymc", "difference", "mcse", "z",
@@ -369,7 +369,7 @@ def test_check_passes_for_exact_and_fails_for_constrained_laplace(skewed_referen
     with pytest.warns(SupportWarning, match="leaves the support"):
         skewed = laplace(model, space="constrained")
     wrong = check_with_pymc(model, skewed, reference=reference)
-    assert not wrong.passed
+    assert not wrong.passed and wrong.verdict == "failed" and "MCSE" in wrong.reason
     assert "FAILED" in repr(wrong)
     rows = wrong.table.set_index("statistic")
     assert not rows.loc["mean", "passed"] and rows.loc["mean", "z"] > 10
@@ -639,3 +639,71 @@ def test_model_from_pymc_grid_and_nuts_agree_with_the_bayesgd_model():
     report = check_with_pymc(converted, post_u, rng=4, draws=1000, tune=500)
     assert report.passed, report
     assert set(report.reference.draws) == {"mu", "sigma_log__"}
+
+
+# ------------------------------------------------------- verdicts: candidate vs reference
+def test_check_reruns_an_unhealthy_reference_instead_of_failing_the_candidate():
+    """Issue 13 item 9: one divergent transition of NUTS is the reference's trouble, not the
+    candidate's. The reference is rerun with a higher target_accept and longer tuning."""
+    model = bg.Normal(
+        y=[4.9, 5.6, 3.8, 6.1, 5.0, 4.4], mu=stats.norm(0, 10), sigma=stats.halfnorm(scale=5)
+    )
+    report = check_with_pymc(model, rng=5)
+    first, last = report.attempts.iloc[0], report.attempts.iloc[-1]
+    assert not first["healthy"] and "divergent" in first["problems"]
+    assert last["healthy"] and last["target_accept"] == 0.95 and last["tune"] == 2000
+    assert report.reference.ok and report.verdict == "passed" and report.passed, report
+    assert report.reason == "" and "NUTS runs:" in repr(report)
+
+
+def _unhealthy_reference(model, post, shift):
+    """Draws of the exact posterior in two chains that disagree by ``shift`` sds (R-hat)."""
+    rng = np.random.default_rng(3)
+    draws = np.asarray(post.sample(2000, rng=rng)["mu"]).reshape(2, 1000)
+    draws[1] += shift * post.sd()["mu"]
+    with pytest.warns(bg.SamplingWarning):
+        return PyMCPosterior(model, az.from_dict(posterior={"mu": draws}))
+
+
+def test_check_is_inconclusive_never_failed_when_the_reference_stays_unhealthy(monkeypatch):
+    import bayesgd.pymc as module
+
+    model = bg.Normal(y=Y_REAL, mu=stats.norm(0, 10), sigma=1.3)
+    exact = conjugate(model)
+    bad = _unhealthy_reference(model, exact, shift=3.0)
+    report = check_with_pymc(model, exact, reference=bad, reruns=0, map=False)
+    assert not report.table["passed"].all()  # the statistics disagree, but NUTS is to blame
+    assert report.verdict == "inconclusive" and not report.passed and not report
+    assert "R-hat" in report.reason and "unhealthy after 1 run" in report.reason
+    assert report.candidate_problems and report.reference_problems
+    assert "INCONCLUSIVE" in repr(report) and "darkorange" in report._repr_html_()
+
+    calls = []
+
+    def still_unhealthy(model, **kwargs):
+        calls.append(kwargs)
+        return _unhealthy_reference(model, exact, shift=3.0)
+
+    monkeypatch.setattr(module, "sample_pymc", still_unhealthy)
+    report = check_with_pymc(model, exact, rng=0, draws=300, tune=200, map=False)
+    assert [c["target_accept"] for c in calls] == [0.8, 0.95, 0.99]
+    assert [c["tune"] for c in calls] == [200, 400, 800]
+    assert [c["draws"] for c in calls] == [300, 600, 1200]  # the ESS was too low: more draws
+    assert report.verdict == "inconclusive" and len(report.attempts) == 3
+    assert not report.attempts["healthy"].any()
+
+    calls.clear()
+    report = check_with_pymc(model, exact, reference=bad, reruns=1, map=False, target_accept=0.9)
+    assert [c["target_accept"] for c in calls] == [0.95] and calls[0]["tune"] == 2000
+    assert report.attempts["target_accept"].isna().tolist() == [True, False]
+    with pytest.raises(ValueError, match="reruns"):
+        check_with_pymc(model, exact, reference=bad, reruns=-1)
+
+
+def test_check_fails_the_candidate_only_against_a_healthy_reference(skewed_reference):
+    model, reference = skewed_reference
+    wrong = conjugate(bg.Binomial(k=3, n=20, p=stats.beta(1, 1)))  # the posterior of other data
+    report = check_with_pymc(model, wrong, reference=reference, map=False)
+    assert report.reference.ok and report.verdict == "failed" and not report.passed
+    assert "beyond 4 MCSE" in report.reason and report.reference_problems == []
+    assert len(report.attempts) == 1  # a healthy reference is not rerun
