@@ -281,6 +281,87 @@ def _seed(rng: Any) -> int:
     return int(as_rng(rng).integers(0, 2**31 - 1))
 
 
+class _Interrupts:
+    """Makes a Ctrl-C during ``pm.sample`` reach the caller as ``KeyboardInterrupt``.
+
+    PyMC swallows a ``KeyboardInterrupt`` inside ``pm.sample``: in tuning it ends in
+    ``ValueError: Not enough samples to build a trace``; later the partial draws are returned;
+    with chains run one after another, the next chain even starts. Here an interrupt is seen
+    three ways: a SIGINT (Ctrl-C) handler that notes it before PyMC's ``except`` runs (installed
+    only over Python's default handler, in the main thread), a ``KeyboardInterrupt`` from the
+    user's ``callback``, and draws missing from the result. A noted interrupt also stops the
+    chains that are still to run, through the per-draw callback.
+    """
+
+    def __init__(self, user_callback: Any):
+        self.seen = False
+        self.user_callback = user_callback
+        self._previous: Any = None
+
+    def __enter__(self) -> _Interrupts:
+        import signal
+        import threading
+
+        if (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        ):
+            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._previous is not None:
+            import signal
+
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def callback(self, trace: Any, draw: Any) -> None:
+        if self.seen:  # stop the chains that PyMC would run after an interrupted one
+            raise KeyboardInterrupt
+        if self.user_callback is not None:
+            try:
+                self.user_callback(trace=trace, draw=draw)
+            except KeyboardInterrupt:
+                self.seen = True
+                raise
+
+    def check(self, idata: Any, chains: int, draws: int) -> None:
+        """Raise ``KeyboardInterrupt`` if sampling was interrupted (draws are missing)."""
+        sizes = idata.posterior.sizes
+        got_chains, got_draws = int(sizes.get("chain", 0)), int(sizes.get("draw", 0))
+        if self.seen or got_chains < chains or got_draws < draws:
+            raise KeyboardInterrupt(
+                f"NUTS was interrupted: {got_chains} of {chains} chain(s) and {got_draws} of "
+                f"{draws} draws were kept; no partial posterior is returned"
+            )
+
+
+def _run_pm_sample(pymc_model: Any, chains: int, draws: int, kwargs: dict[str, Any]) -> Any:
+    """``pm.sample`` whose interruption raises ``KeyboardInterrupt`` (see :class:`_Interrupts`)."""
+    import pymc as pm
+
+    guard = _Interrupts(kwargs.pop("callback", None))
+    if kwargs.get("nuts_sampler", "pymc") == "pymc":
+        kwargs["callback"] = guard.callback
+    else:  # other samplers take no callback: give the user's back
+        kwargs["callback"] = guard.user_callback
+    with guard, pymc_model:
+        try:
+            idata = pm.sample(draws=draws, chains=chains, **kwargs)
+        except ValueError as exc:
+            if "Not enough samples" not in str(exc):
+                raise
+            raise KeyboardInterrupt(
+                "NUTS was interrupted during tuning (PyMC: Not enough samples to build a trace)"
+            ) from exc
+    guard.check(idata, chains, draws)
+    return idata
+
+
 def sample_pymc(
     model: Model,
     *,
@@ -321,6 +402,12 @@ def sample_pymc(
     PyMCPosterior
         Warns :class:`bayesgd.SamplingWarning` naming every failed diagnostic.
 
+    Raises
+    ------
+    KeyboardInterrupt
+        When sampling is interrupted (Ctrl-C, or a ``KeyboardInterrupt`` from a ``callback``),
+        in tuning or after it: partial draws are never returned as if they were a posterior.
+
     Examples
     --------
     >>> from scipy import stats
@@ -347,15 +434,8 @@ def sample_pymc(
         idata_kwargs = dict(kwargs.pop("idata_kwargs", None) or {})
         idata_kwargs.setdefault("include_transformed", True)
         kwargs["idata_kwargs"] = idata_kwargs
-    with pymc_model:
-        idata = pm.sample(
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            random_seed=_seed(rng),
-            progressbar=progressbar,
-            **kwargs,
-        )
+    kwargs.update(tune=tune, random_seed=_seed(rng), progressbar=progressbar)
+    idata = _run_pm_sample(pymc_model, chains, draws, kwargs)
     return PyMCPosterior(
         model, idata, rhat_max=rhat_max, min_ess_per_chain=min_ess_per_chain, warn=True
     )

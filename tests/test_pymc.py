@@ -707,3 +707,71 @@ def test_check_fails_the_candidate_only_against_a_healthy_reference(skewed_refer
     assert report.reference.ok and report.verdict == "failed" and not report.passed
     assert "beyond 4 MCSE" in report.reason and report.reference_problems == []
     assert len(report.attempts) == 1  # a healthy reference is not rerun
+
+
+# ------------------------------------------------------------------ interrupted sampling
+@pytest.fixture(scope="module")
+def tiny_normal():
+    model = bg.Normal(y=Y_REAL, mu=stats.norm(0, 10), sigma=1.3)
+    return model, to_pymc(model)
+
+
+def _interrupt_at(how, when, monkeypatch):
+    """Interrupt sampling once, at iteration ``when`` of the first chain: by a
+    KeyboardInterrupt from pm.sample's ``callback`` (returned), or from inside the NUTS step,
+    where PyMC catches it before any callback runs, as a real SIGINT (Ctrl-C) or raised."""
+    import signal
+
+    from pymc.step_methods.hmc.nuts import NUTS
+
+    if how == "callback":
+
+        def callback(trace, draw):
+            if draw.chain == 0 and draw.draw_idx == when:
+                raise KeyboardInterrupt
+
+        return callback
+
+    original, calls = NUTS.astep, []
+
+    def astep(self, q0):
+        calls.append(1)
+        if len(calls) == when + 1:
+            if how == "sigint":
+                signal.raise_signal(signal.SIGINT)  # the handler raises KeyboardInterrupt
+            raise KeyboardInterrupt
+        return original(self, q0)
+
+    monkeypatch.setattr(NUTS, "astep", astep)
+    return None
+
+
+@pytest.mark.parametrize("how", ["callback", "sigint", "step"])
+@pytest.mark.parametrize("when", [20, 150], ids=["tuning", "drawing"])
+def test_an_interrupt_during_nuts_reaches_the_caller(tiny_normal, how, when, monkeypatch):
+    """Issue 13 item 8: PyMC turns a Ctrl-C in tuning into "Not enough samples to build a
+    trace", returns the partial draws after tuning, and runs the next chain regardless."""
+    model, pm_model = tiny_normal
+    callback = _interrupt_at(how, when, monkeypatch)
+    kwargs = {} if callback is None else {"callback": callback}
+    with pytest.raises(KeyboardInterrupt):
+        sample_pymc(model, draws=100, tune=100, chains=2, rng=1, pymc_model=pm_model, **kwargs)
+
+
+@pytest.mark.filterwarnings("ignore::bayesgd.SamplingWarning")
+def test_an_uninterrupted_run_with_a_callback_is_unchanged(tiny_normal):
+    model, pm_model = tiny_normal
+    seen = []
+    post = sample_pymc(
+        model,
+        draws=100,
+        tune=100,
+        chains=2,
+        rng=1,
+        pymc_model=pm_model,
+        callback=lambda trace, draw: seen.append(draw.draw_idx),
+    )
+    assert post.draws["mu"].shape == (200,) and len(seen) == 400
+    import signal
+
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
