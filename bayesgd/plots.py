@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from .models.base import Model
+from .posterior import Posterior
 
 __all__ = [
     "plot_bayes",
@@ -247,7 +248,9 @@ def plot_comparison(
 
     Densities come from the exact marginal (conjugate), the grid marginal, or a kernel density
     estimate of draws (Laplace, NUTS). The MAP is a vertical red line; each method's mean a
-    marker on the axis; the reference method's HDI a shaded band.
+    marker on the axis; the reference method's HDI a shaded band. A method whose own
+    diagnostics failed (NUTS with divergences or a large R-hat) is drawn faint and labelled
+    ``"<method> (unhealthy)"``.
 
     Returns
     -------
@@ -281,10 +284,13 @@ def plot_comparison(
         x = x[(x >= support_lo) & (x <= support_hi)]
         for method, result in comparison.results.items():
             style = _METHOD_STYLE.get(method, {})
-            if method == "map":
-                ax.axvline(rows.loc["map", "mode"], label="MAP", linewidth=1.5, **style)
+            if not isinstance(result, Posterior):  # a point estimate: a line at the MAP
+                ax.axvline(rows.loc[method, "mode"], label="MAP", linewidth=1.5, **style)
                 continue
-            ax.plot(x, _density_of(result, method, name, j, x), label=method, **style)
+            label = method
+            if result.problems:  # failed its own diagnostics (NUTS): drawn faint, said so
+                label, style = f"{method} (unhealthy)", {**style, "alpha": 0.45}
+            ax.plot(x, _density_of(result, method, name, j, x), label=label, **style)
             ax.plot(
                 [rows.loc[method, "mean"]],
                 [0.0],
