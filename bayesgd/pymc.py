@@ -38,7 +38,7 @@ from .errors import NotConjugateError, SamplingWarning
 from .models.base import Model, Parameter
 from .posterior import Posterior, SamplePosterior, hdi_column_names
 from .priors import Prior
-from .transforms import Identity
+from .transforms import transform_for_support
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -1025,9 +1025,18 @@ class _Batched:
         self.vectorised: bool | None = None
 
     def _compile(self) -> None:
-        import pytensor
         import pytensor.tensor as pt
+        from pymc.pytensorf import compile as pymc_compile
         from pytensor.graph.replace import vectorize_graph
+
+        try:
+            from pytensor.graph.traversal import ancestors
+        except ImportError:  # PyTensor before 2.32
+            from pytensor.graph.basic import ancestors
+
+        # PyMC's compile, as model.compile_logp: a failed parameter check is -inf, not an error
+        inputs = set(self.inputs)
+        self.constant = [not inputs.intersection(ancestors([o])) for o in self.outputs]
 
         batched = [
             pt.tensor(f"{v.name}_batch", dtype="float64", shape=(None, *s))
@@ -1037,10 +1046,10 @@ class _Batched:
             outs = vectorize_graph(
                 self.outputs, replace=dict(zip(self.inputs, batched, strict=True))
             )
-            self._fn = pytensor.function(batched, outs, on_unused_input="ignore", mode=self.mode)
+            self._fn = pymc_compile(batched, outs, on_unused_input="ignore", mode=self.mode)
             self.vectorised = True
         except Exception:  # any Op without a vectorised form: loop over points instead
-            single = pytensor.function(
+            single = pymc_compile(
                 self.inputs, self.outputs, on_unused_input="ignore", mode=self.mode
             )
 
@@ -1057,10 +1066,17 @@ class _Batched:
         n = len(xs[0])
         if n == 0:
             return [np.zeros((0, *s)) for s in self.output_shapes(xs)]
-        parts = [
-            self._fn(*(np.ascontiguousarray(x[lo : lo + self.chunk]) for x in xs))
-            for lo in range(0, n, self.chunk)
-        ]
+        parts = []
+        for lo in range(0, n, self.chunk):
+            chunk = [np.ascontiguousarray(x[lo : lo + self.chunk]) for x in xs]
+            outs = self._fn(*chunk)
+            m = len(chunk[0])
+            parts.append(
+                [  # an output that no input reaches is not batched (a model with no data)
+                    np.broadcast_to(o, (m, *np.shape(o))) if c and self.vectorised else o
+                    for o, c in zip(outs, self.constant, strict=True)
+                ]
+            )
         return [
             np.concatenate([np.asarray(p[k], dtype=float) for p in parts])
             for k in range(len(self.outputs))
@@ -1069,7 +1085,81 @@ class _Batched:
     def output_shapes(self, xs: list[np.ndarray]) -> list[tuple[int, ...]]:
         """Per-point output shapes (from one evaluation at the first point or a zero point)."""
         probe = [np.zeros((1, *s)) for s in self.shapes]
-        return [np.shape(o)[1:] for o in self._fn(*probe)]
+        return [np.shape(o)[1:] for o in self([*probe])]
+
+
+#: A support edge found farther out than this is overflow of the log density, not an edge.
+_FAR = 1e100
+
+
+def _ordered(x: float) -> int:
+    """A float's place in the order of all floats, as an integer (adjacent floats: +-1)."""
+    bits = int(np.float64(x).view(np.int64))
+    return bits if bits >= 0 else -(bits & 0x7FFF_FFFF_FFFF_FFFF)
+
+
+def _from_ordered(k: int) -> float:
+    bits = k if k >= 0 else (-k) | -0x8000_0000_0000_0000
+    return float(np.int64(bits).view(np.float64))
+
+
+def _supports(pm_model: Any, point: Mapping[str, np.ndarray]) -> dict[str, tuple[Any, Any]]:
+    """Elementwise ``(low, high)`` of each value variable, read from PyMC's log density.
+
+    A value variable with a PyMC transform lives on the real line. One without (a variable
+    given ``default_transform=None``, or ``pm.LogitNormal``, which PyMC builds with none) has
+    the support of its distribution: the largest interval around PyMC's initial point where its
+    elementwise log density (compiled as PyMC does, failed parameter checks giving -inf) is
+    finite, each edge found exactly by bisection over the ordered floats (64 evaluations). An
+    edge beyond ``1e100`` is taken for overflow of a density on the real line, one among the
+    subnormal floats for 0.
+    """
+    out: dict[str, tuple[Any, Any]] = {}
+    for rv in pm_model.free_RVs:
+        value = pm_model.rvs_to_values[rv]
+        shape = np.shape(point[value.name])
+        out[value.name] = (np.full(shape, -np.inf), np.full(shape, np.inf))
+        if pm_model.rvs_to_transforms.get(rv) is not None:
+            continue
+        (term,) = pm_model.logp(vars=[rv], sum=False, jacobian=False)
+        fn = pm_model.compile_fn(term, inputs=pm_model.value_vars, on_unused_input="ignore")
+        x0 = np.asarray(point[value.name], dtype=float)
+        if np.shape(fn(point)) != shape:  # not elementwise (a multivariate density): real line
+            continue
+
+        def finite(x: np.ndarray, fn: Any = fn, name: str = value.name) -> np.ndarray:
+            with np.errstate(all="ignore"):
+                return np.isfinite(np.asarray(fn({**point, name: x}), dtype=float))
+
+        out[value.name] = tuple(
+            _edge(finite, x0, np.full(shape, side)) for side in (-np.inf, np.inf)
+        )
+    return out
+
+
+def _edge(finite: Any, inside: np.ndarray, outside: np.ndarray) -> np.ndarray:
+    """Per element, the first point between ``inside`` and ``outside`` where ``finite`` fails
+    (``outside`` itself, infinite, when it never does before ``_FAR``)."""
+    ok = finite(inside)
+    if not ok.all():
+        raise ValueError("the PyMC model's initial point has a non-finite log density")
+    far = np.copysign(np.full(inside.shape, np.finfo(float).max), outside)
+    result = np.where(finite(far), outside, np.nan)
+    lo = [_ordered(v) for v in inside.ravel()]
+    hi = [_ordered(v) for v in far.ravel()]
+    todo = np.isnan(result.ravel())
+    for _ in range(70):
+        if not any(abs(h - low) > 1 for h, low, t in zip(hi, lo, todo, strict=True) if t):
+            break
+        mid = [(h + low) // 2 for h, low in zip(hi, lo, strict=True)]
+        ok = finite(np.array([_from_ordered(m) for m in mid]).reshape(inside.shape)).ravel()
+        lo = [m if o else low for m, o, low in zip(mid, ok, lo, strict=True)]
+        hi = [h if o else m for m, o, h in zip(mid, ok, hi, strict=True)]
+    edge = np.array([_from_ordered(h) for h in hi]).reshape(inside.shape)
+    edge = np.where(np.abs(edge) > _FAR, outside, edge)
+    # a density non-finite below the smallest normal float (log of a subnormal x (1 - x)): 0
+    edge = np.where(np.abs(edge) < np.finfo(float).tiny, 0.0, edge)
+    return np.where(np.isnan(result), edge, result)
 
 
 class _PyMCEvaluator:
@@ -1095,6 +1185,7 @@ class _PyMCEvaluator:
         self.value_vars = value_vars
         self.names = [v.name for v in value_vars]
         self.shapes = {n: tuple(np.shape(point[n])) for n in self.names}
+        self.supports = _supports(pm_model, point)
         lik_terms = list(pm_model.observed_RVs) + list(pm_model.potentials)
         self.prior_graph = pm_model.logp(vars=free, jacobian=jacobian)
         self.lik_graph = (
@@ -1196,7 +1287,9 @@ class PyMCPrior(Prior):
         super().__init__(tuple(evaluator.names), evaluator.pm_model)
         self._ev = evaluator
         self.shapes = dict(evaluator.shapes)
-        self.transforms = {n: Identity() for n in evaluator.names}
+        self.transforms = {
+            n: transform_for_support(*evaluator.supports[n]) for n in evaluator.names
+        }
 
     def logpdf(self, values):
         return self._ev.log_prior(values)
@@ -1205,8 +1298,9 @@ class PyMCPrior(Prior):
         return self._ev.grad_log_prior(values)
 
     def support(self, name):
-        shape = self.shapes[name]
-        return np.full(shape, -np.inf), np.full(shape, np.inf)
+        """PyMC's: the real line for a transformed value variable, else its distribution's."""
+        low, high = self._ev.supports[name]
+        return low.copy(), high.copy()
 
     def rvs(self, size, rng):
         """Prior draws of the PyMC model, mapped to its unconstrained value space."""

@@ -775,3 +775,66 @@ def test_an_uninterrupted_run_with_a_callback_is_unchanged(tiny_normal):
     import signal
 
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# -------------------------------------------- from_pymc: no data, untransformed supports
+def test_from_pymc_without_observed_data_is_the_prior():
+    """Issue 13 item 12: "zero-dimensional arrays cannot be concatenated"."""
+    with pm.Model() as pm_model:
+        pm.Normal("mu", 1.0, 2.0)
+        pm.HalfNormal("s", 1.5)
+    model = bg.Model.from_pymc(pm_model, mode=FAST)
+    mu, u = np.linspace(-3.0, 4.0, 5), np.linspace(-2.0, 1.0, 5)
+    assert model.log_likelihood(mu=mu, s_log__=u).tolist() == [0.0] * 5
+    # the density of (mu, log s): the priors times the Jacobian s of the log
+    want = stats.norm(1.0, 2.0).logpdf(mu) + stats.halfnorm(scale=1.5).logpdf(np.exp(u)) + u
+    got = model.log_density(mu=mu, s_log__=u)
+    np.testing.assert_allclose(got, want, rtol=1e-8)  # PyMC's normalising constants: 1e-8 off
+    np.testing.assert_allclose(got - got[0], want - want[0], atol=1e-12)
+    post = grid(model, points=201)
+    assert post.mean()["mu"] == pytest.approx(1.0, abs=1e-6)
+    assert post.sd()["mu"] == pytest.approx(2.0, rel=1e-3)
+
+
+def _logit_normal_binomial():
+    with pm.Model() as pm_model:
+        p = pm.LogitNormal("p", mu=0.3, sigma=1.2)
+        pm.Binomial("k", n=10, p=p, observed=7)
+    return pm_model
+
+
+def _logit_normal_binomial_logpdf(p):
+    logit = np.log(p) - np.log1p(-p)
+    prior = stats.norm(0.3, 1.2).logpdf(logit) - np.log(p) - np.log1p(-p)
+    return prior + stats.binom(10, p).logpmf(7)
+
+
+def test_from_pymc_reads_the_support_of_a_variable_pymc_leaves_untransformed():
+    """Issue 13 item 17: pm.LogitNormal has no transform; its value lives in (0, 1). The MAP
+    started at p = 0 ("not finite at the starting point") and the grid raised PyMC's
+    ParameterValueError: the graph was compiled without PyMC's check-to--inf rewrite."""
+    from scipy import integrate, optimize
+
+    pm_model = _logit_normal_binomial()
+    assert pm_model.rvs_to_transforms[pm_model["p"]] is None
+    model = bg.Model.from_pymc(pm_model, mode=FAST)
+    assert model.names == ("p",)
+    low, high = model.parameters["p"].support
+    assert (float(low), float(high)) == (0.0, 1.0)
+    assert model.parameters["p"].transform.name != "identity"
+    p = np.array([0.05, 0.5, 0.93])
+    np.testing.assert_allclose(
+        model.log_density(p=p), _logit_normal_binomial_logpdf(p), rtol=1e-10
+    )
+    with np.errstate(all="ignore"):  # outside the support: -inf, as in PyMC, never an error
+        assert np.all(model.log_density(p=np.array([-0.5, 1.5])) == -np.inf)
+    # the MAP: the mode of the density of p, against a bounded scalar search
+    want = optimize.minimize_scalar(
+        lambda x: -_logit_normal_binomial_logpdf(x), bounds=(1e-9, 1 - 1e-9),
+        method="bounded", options={"xatol": 1e-12},
+    ).x  # fmt: skip
+    assert map_estimate(model).params["p"] == pytest.approx(want, rel=1e-7)
+    # the grid: its mean against quadrature of the exact density
+    norm = integrate.quad(lambda x: np.exp(_logit_normal_binomial_logpdf(x)), 0, 1)[0]
+    mean = integrate.quad(lambda x: x * np.exp(_logit_normal_binomial_logpdf(x)), 0, 1)[0]
+    assert grid(model).mean()["p"] == pytest.approx(mean / norm, rel=1e-5)
