@@ -666,7 +666,7 @@ def _unhealthy_reference(model, post, shift):
 
 
 def test_check_is_inconclusive_never_failed_when_the_reference_stays_unhealthy(monkeypatch):
-    import bayesgd.pymc as module
+    import bayesgd.pymc.check as module
 
     model = bg.Normal(y=Y_REAL, mu=stats.norm(0, 10), sigma=1.3)
     exact = conjugate(model)
