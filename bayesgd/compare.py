@@ -242,11 +242,12 @@ def _predictions(
     """Predictive mean and interval at ``X_new`` for every method, in one tidy table."""
     import pandas as pd
 
+    from .posterior import Posterior
     from .predictive import predict
 
     rows = []
     for method, result in results.items():
-        if method == "map":
+        if not isinstance(result, Posterior):  # a point estimate: its plug-in prediction
             mean = predict(model, X_new, result, offset=offset)
             low = high = np.full_like(mean, np.nan)
         else:
@@ -335,7 +336,11 @@ def compare(
 
 
 def _prediction_inputs(model: Model, X_new: Any, offset_new: Any) -> Any:
-    """``X_new`` checked before any method runs (a Perceptron's defaults to its inputs)."""
+    """``X_new`` checked before any method runs (a Perceptron's defaults to its inputs).
+
+    The model is asked through its prediction hooks (``_check_X``, ``_predictive_mean``),
+    which are not yet declared on :class:`Model` with defaults.
+    """
     if X_new is None and model.likelihood == "perceptron":
         X_new = model.data["X"]
     if X_new is not None:

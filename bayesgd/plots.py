@@ -210,12 +210,6 @@ def plot_updates(
     return axs[: len(updates)]
 
 
-def _kde(values: np.ndarray, x: np.ndarray) -> np.ndarray:
-    from scipy.stats import gaussian_kde
-
-    return gaussian_kde(values)(x)
-
-
 def _density_of(post: Any, method: str, name: str, element: int, x: np.ndarray) -> np.ndarray:
     """Marginal density of one scalar element under one method's posterior."""
     param = post.model.parameters[name]
@@ -232,9 +226,8 @@ def _density_of(post: Any, method: str, name: str, element: int, x: np.ndarray) 
         mean = np.ravel(post.mean()[name])[element]
         sd = np.ravel(post.sd()[name])[element]
         return norm.pdf(x, mean, sd)
-    # the draws themselves when the posterior is made of draws (NUTS), else 4000 fresh ones
-    draws = post.draws[name] if hasattr(post, "draws") else post.sample(4000, rng=0)[name]
-    return _kde(np.asarray(draws).reshape(len(draws), -1)[:, element], x)
+    # the posterior's own marginal: a KDE of its draws (NUTS), else of 4000 fresh ones
+    return post.marginal_pdf(param.element_names()[element], x)
 
 
 def plot_comparison(

@@ -155,6 +155,27 @@ class Posterior:
         draws = self._sample(shape, as_rng(rng))
         return {name: np.asarray(draws[name], dtype=float) for name in self.names}
 
+    def marginal_pdf(self, element: str, x: Any) -> np.ndarray:
+        """Marginal density of one scalar element (a row of :meth:`summary`: ``"p"``,
+        ``"coef[1]"``) at the points ``x``.
+
+        This default is a Gaussian kernel density estimate of the element's draws (4000 from
+        ``sample(4000, rng=0)``, or a sample posterior's own); a posterior that knows its
+        marginal exactly overrides it.
+        """
+        from scipy.stats import gaussian_kde
+
+        for name, param in self.model.parameters.items():
+            if element in param.element_names():
+                j = param.element_names().index(element)
+                draws = np.asarray(self._kde_draws(name))
+                column = draws.reshape(len(draws), -1)[:, j]
+                return gaussian_kde(column)(np.asarray(x, dtype=float))
+        raise ValueError(f"element must be a row of summary(), got {element!r}")
+
+    def _kde_draws(self, name: str) -> np.ndarray:
+        return self.sample(4000, rng=0)[name]
+
     def predict(self, X_new: Any, **kwargs: Any) -> Any:
         """Posterior predictive at new inputs, for models that predict (regressions, Perceptron).
 
@@ -297,6 +318,9 @@ class SamplePosterior(Posterior):
                 out[j] = grid[np.argmax(gaussian_kde(col)(grid))]
             modes[name] = out.reshape(self.model.parameters[name].shape)
         return modes
+
+    def _kde_draws(self, name):
+        return self.draws[name]
 
     def _sample(self, shape, rng):
         n = len(next(iter(self.draws.values())))
