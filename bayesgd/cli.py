@@ -328,7 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.seed < 0:
         parser.error(f"--seed must be a non-negative integer, got {args.seed}")
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+        warnings.simplefilter("always", UserWarning)  # every bayesgd warning is one
         try:
             status = _dispatch(args)
         except KeyboardInterrupt:

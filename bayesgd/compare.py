@@ -129,6 +129,12 @@ class Comparison:
             lines.append(f"{method} not run: {why}")
         return "\n".join(lines)
 
+    def _shown(self) -> pd.DataFrame:
+        """The table as printed: an unhealthy row's note points to the words below it."""
+        shown = self.table[_SHOWN].copy()
+        shown.loc[~self.table["healthy"], "note"] = "UNHEALTHY (see below)"
+        return shown
+
     def plot(self, **kwargs: Any) -> Any:
         """Overlay each method's marginal densities, MAP and means marked (see bayesgd.plots)."""
         from .plots import plot_comparison
@@ -136,7 +142,7 @@ class Comparison:
         return plot_comparison(self, **kwargs)
 
     def __repr__(self) -> str:
-        text = self.table[_SHOWN].to_string(index=False, float_format=lambda v: f"{v:.5g}")
+        text = self._shown().to_string(index=False, float_format=lambda v: f"{v:.5g}")
         explanation = self.explain()
         return f"Comparison (reference: {self.reference})\n{text}" + (
             f"\n{explanation}" if explanation else ""
@@ -146,7 +152,7 @@ class Comparison:
         words = "<br>".join(self.explain().splitlines())
         return (
             f"<p><b>Comparison</b> (reference: {self.reference})</p>"
-            + self.table[_SHOWN].to_html(index=False, float_format=lambda v: f"{v:.5g}")
+            + self._shown().to_html(index=False, float_format=lambda v: f"{v:.5g}")
             + f"<p>{words}</p>"
         )
 

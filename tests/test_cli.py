@@ -270,3 +270,23 @@ def test_a_bad_output_path_is_refused_before_any_work(tmp_path, monkeypatch, cap
         assert len(err.strip().splitlines()) == 1
     assert main(["demo", "--output", str(tmp_path / "missing" / "d.png")]) == 2
     assert not (tmp_path / "missing").exists()
+
+
+def test_the_challenger_data_in_fahrenheit_mark_the_broken_nuts_run():
+    """Issue 13 items 10-11: unscaled temperatures leave NUTS with R-hat 2.2 and 1000
+    divergences; its rows are marked, the words say why, and the warning is one line."""
+    from importlib.resources import files
+
+    csv = str(files("bayesgd") / "data" / "challenger.csv")
+    proc = _run(
+        "compare", "logistic", "X=@temperature_f", "y=@damaged", "coef=norm(0, 2.5)",
+        "intercept=norm(0, 5)", "--csv", csv, "--methods", "grid,map,pymc", "--output", "",
+    )  # fmt: skip
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    rows = [line for line in proc.stdout.splitlines() if line.split()[:1] == ["pymc"]]
+    rows = [line for line in rows if line.split()[1] in ("coef[0]", "intercept")]
+    assert len(rows) == 2 and all(row.endswith("UNHEALTHY (see below)") for row in rows)
+    assert "pymc is UNHEALTHY, do not trust its rows: R-hat > 1.01" in proc.stdout
+    assert "(reference: grid)" in proc.stdout
+    ours = [line for line in proc.stderr.splitlines() if line.startswith("bayesgd:")]
+    assert len(ours) == 1 and ours[0].startswith("bayesgd: warning: SamplingWarning: NUTS")

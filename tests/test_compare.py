@@ -268,7 +268,8 @@ def test_unhealthy_nuts_rows_are_marked_in_the_table_the_words_and_the_plot(monk
     assert rows.loc["conjugate", "healthy"] and rows.loc["conjugate", "note"] == ""
     words = cmp.explain()
     assert "pymc is UNHEALTHY, do not trust its rows: R-hat" in words
-    assert "unhealthy: R-hat" in repr(cmp) and "UNHEALTHY" in cmp._repr_html_()
+    assert "UNHEALTHY (see below)" in repr(cmp) and "do not trust" in repr(cmp)
+    assert "UNHEALTHY (see below)" in cmp._repr_html_()
     lines = {line.get_label(): line for line in cmp.plot()[0].get_lines()}
     assert "pymc" not in lines and lines["pymc (unhealthy)"].get_alpha() == 0.45
     assert lines["conjugate"].get_alpha() is None
