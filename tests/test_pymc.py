@@ -696,6 +696,11 @@ def test_check_is_inconclusive_never_failed_when_the_reference_stays_unhealthy(m
     report = check_with_pymc(model, exact, reference=bad, reruns=1, map=False, target_accept=0.9)
     assert [c["target_accept"] for c in calls] == [0.95] and calls[0]["tune"] == 2000
     assert report.attempts["target_accept"].isna().tolist() == [True, False]
+    calls.clear()  # pm.sample's other spelling, nuts={"target_accept": ...}, is read too
+    nuts = {"target_accept": 0.97, "max_treedepth": 8}
+    check_with_pymc(model, exact, rng=0, draws=300, tune=200, map=False, reruns=1, nuts=nuts)
+    assert [c["target_accept"] for c in calls] == [0.97, 0.97]
+    assert all(c["nuts"] == {"max_treedepth": 8} for c in calls) and len(nuts) == 2
     with pytest.raises(ValueError, match="reruns"):
         check_with_pymc(model, exact, reference=bad, reruns=-1)
 

@@ -319,7 +319,10 @@ def _healthy_reference(
     """
     import pandas as pd
 
-    target = float(sample_kwargs.pop("target_accept", 0.8))
+    nuts = dict(sample_kwargs.pop("nuts", None) or {})  # pm.sample's other spelling of it
+    target = float(sample_kwargs.pop("target_accept", nuts.pop("target_accept", 0.8)))
+    if nuts:
+        sample_kwargs["nuts"] = nuts
 
     def run() -> PyMCPosterior:
         with warnings.catch_warnings():
