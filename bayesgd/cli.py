@@ -12,15 +12,26 @@ the same for a model given on the command line::
 
 Each ``name=value`` is a prior in scipy.stats spelling (``beta(2, 2)``), a number or
 comma-separated numbers (data, or a fixed parameter), or ``@column`` (``@a,b`` for several
-columns) to take data from the ``--csv`` file. Bad arguments exit with status 2 and a one-line
-message.
+columns) to take data from the ``--csv`` file.
+
+Every failure is one line on stderr, never a traceback, and sets the exit status:
+
+* 0: the comparison ran and no bayesgd warning was raised;
+* 1: a method failed numerically (any bayesgd error, e.g. ``DivergenceError``, or PyMC's
+  ``SamplingError``), or the comparison ran but raised a bayesgd warning (``GridWarning``,
+  ``SamplingWarning``, ...): the table is printed and the warning, one line each, says what not
+  to trust;
+* 2: bad arguments (including an ``--output`` that cannot be written, refused before any work);
+* 130: interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -145,7 +156,35 @@ def build_model(likelihood: str, assignments: Sequence[str], csv: str | None = N
         raise UsageError(f"{likelihood}: {exc}") from None
 
 
-def _run(model: Any, args: argparse.Namespace, title: str) -> int:
+def _output_path(output: str | None) -> Path | None:
+    """The figure's path, refused before any work if it cannot be written."""
+    if not output:
+        return None
+    path = Path(output)
+    if path.is_dir():
+        raise UsageError(f"--output: cannot write {str(path)!r}: it is a directory")
+    if not path.suffix:
+        path = path.with_suffix(".png")
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    kinds = FigureCanvasBase.get_supported_filetypes()
+    if path.suffix[1:].lower() not in kinds:
+        raise UsageError(
+            f"--output: cannot write {str(path)!r}: matplotlib writes {', '.join(sorted(kinds))}"
+        )
+    folder = path.parent
+    if path.is_dir():
+        problem = "it is a directory"
+    elif not folder.is_dir():
+        problem = f"no directory {str(folder)!r}"
+    elif not os.access(path if path.exists() else folder, os.W_OK):
+        problem = "permission denied"
+    else:
+        return path
+    raise UsageError(f"--output: cannot write {str(path)!r}: {problem}")
+
+
+def _run(model: Any, args: argparse.Namespace, title: str, path: Path | None) -> int:
     import bayesgd as bg
 
     from .compare import METHODS
@@ -160,15 +199,12 @@ def _run(model: Any, args: argparse.Namespace, title: str) -> int:
     cmp = bg.compare(model, methods=methods, rng=args.seed)
     print(title)
     print(cmp)
-    if args.output:
+    if path is not None:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        path = Path(args.output)
-        if not path.suffix:
-            path = path.with_suffix(".png")
         result = cmp.plot()
         fig = result.figure if hasattr(result, "figure") else np.ravel(result)[0].figure
         try:
@@ -220,6 +256,67 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _bayesgd_classes(kind: type) -> tuple[type, ...]:
+    """The public error (``kind=Exception``) or warning classes of bayesgd."""
+    import bayesgd as bg
+
+    found = (getattr(bg, name) for name in bg.__all__)
+    classes = [c for c in found if isinstance(c, type) and issubclass(c, kind)]
+    if kind is Exception:
+        classes = [c for c in classes if not issubclass(c, Warning)]
+    return tuple(classes)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _status_of(exc: Exception) -> int | None:
+    """Exit status for a failure reported in one line; None for a bug (a traceback)."""
+    if isinstance(exc, UsageError | ValueError | TypeError):
+        return 2
+    pymc_errors = sys.modules.get("pymc.exceptions")  # imported only if PyMC ran
+    known = _bayesgd_classes(Exception)
+    if pymc_errors is not None:
+        known += (pymc_errors.SamplingError,)
+    return 1 if isinstance(exc, known) else None
+
+
+def _report_warnings(caught: list[warnings.WarningMessage]) -> int:
+    """Each bayesgd warning (or one issued from bayesgd's code) as one line; 1 if any."""
+    ours = _bayesgd_classes(Warning)
+    package = str(Path(__file__).resolve().parent)
+    status, seen = 0, set()
+    for w in caught:
+        from_bayesgd = str(Path(w.filename).resolve()).startswith(package)
+        if not (issubclass(w.category, ours) or from_bayesgd):
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+            continue
+        line = f"bayesgd: warning: {w.category.__name__}: {_one_line(w.message)}"
+        if line not in seen:
+            seen.add(line)
+            print(line, file=sys.stderr)
+        if issubclass(w.category, ours):
+            status = 1
+    return status
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    path = _output_path(args.output)  # before any work
+    if args.command == "demo":
+        from .datasets import challenger_model
+
+        return _run(
+            challenger_model(),
+            args,
+            "Challenger O-ring damage ~ launch temperature (logistic regression, "
+            "temperature in 10 °F from 70 °F)",
+            path,
+        )
+    model = build_model(args.likelihood, args.assignments, args.csv)
+    return _run(model, args, f"{args.likelihood} model: {model!r}", path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bayesgd`` command; returns the exit status."""
     parser = _parser()
@@ -230,22 +327,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.assignments += extra
     if args.seed < 0:
         parser.error(f"--seed must be a non-negative integer, got {args.seed}")
-    try:
-        if args.command == "demo":
-            from .datasets import challenger_model
-
-            return _run(
-                challenger_model(),
-                args,
-                "Challenger O-ring damage ~ launch temperature (logistic regression, "
-                "temperature in 10 °F from 70 °F)",
-            )
-        model = build_model(args.likelihood, args.assignments, args.csv)
-        return _run(model, args, f"{args.likelihood} model: {model!r}")
-    except (UsageError, ValueError, TypeError) as exc:
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        print(f"bayesgd: error: {message}", file=sys.stderr)
-        return 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)  # every bayesgd warning is one
+        try:
+            status = _dispatch(args)
+        except KeyboardInterrupt:
+            status = 130
+            print("bayesgd: interrupted", file=sys.stderr)
+        except Exception as exc:
+            status = _status_of(exc)
+            if status is None:
+                raise
+            kind = "" if status == 2 else f"{type(exc).__name__}: "
+            print(f"bayesgd: error: {kind}{_one_line(exc)}", file=sys.stderr)
+    return max(status, _report_warnings(caught))
 
 
 if __name__ == "__main__":  # pragma: no cover

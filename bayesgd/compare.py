@@ -38,6 +38,10 @@ __all__ = ["METHODS", "Comparison", "compare"]
 METHODS: tuple[str, ...] = ("conjugate", "grid", "map", "laplace", "pymc")
 #: The grid is run by default only up to this many scalar dimensions.
 GRID_MAX_DIMS = 3
+#: What a point estimate's row says of its empty cells.
+POINT_NOTE = "point estimate: no mean, sd or HDI"
+_SHOWN = ["method", "parameter", "mean", "sd", "mode", "hdi_low", "hdi_high", "seconds", "note"]
+_FLOATS = ("mean", "sd", "mode", "hdi_low", "hdi_high", "seconds")
 
 
 @dataclass
@@ -53,7 +57,10 @@ class Comparison:
         One row per method and scalar parameter: ``method``, ``parameter``, ``mean``, ``sd``,
         ``mode`` (the MAP for ``"map"``), ``hdi_low``, ``hdi_high``, ``seconds``, and the
         distance from the reference, ``mean_error`` and ``mode_error`` in reference posterior
-        standard deviations.
+        standard deviations; ``healthy`` (False on the rows of a method whose own diagnostics
+        failed, e.g. NUTS with divergences or a large R-hat: do not trust those numbers) and
+        ``note`` (why a row is unhealthy, or why its cells are empty: the MAP is a point
+        estimate, with no mean, sd or HDI).
     reference : str
         The method the distances are measured from.
     skipped : dict
@@ -109,9 +116,24 @@ class Comparison:
                         f"predictions: the largest gap between the MAP plug-in and a posterior "
                         f"predictive mean is {gap.max():.3g} (input row {worst})."
                     )
+        for method, result in self.results.items():
+            if _problems(result):
+                lines.append(
+                    f"{method} is UNHEALTHY, do not trust its rows: "
+                    + "; ".join(_problems(result))
+                    + "."
+                )
+        if "map" in self.results:
+            lines.append(f"map: a {POINT_NOTE} (its cells are empty, NaN).")
         for method, why in self.skipped.items():
             lines.append(f"{method} not run: {why}")
         return "\n".join(lines)
+
+    def _shown(self) -> pd.DataFrame:
+        """The table as printed: an unhealthy row's note points to the words below it."""
+        shown = self.table[_SHOWN].copy()
+        shown.loc[~self.table["healthy"], "note"] = "UNHEALTHY (see below)"
+        return shown
 
     def plot(self, **kwargs: Any) -> Any:
         """Overlay each method's marginal densities, MAP and means marked (see bayesgd.plots)."""
@@ -120,26 +142,43 @@ class Comparison:
         return plot_comparison(self, **kwargs)
 
     def __repr__(self) -> str:
-        cols = ["method", "parameter", "mean", "sd", "mode", "hdi_low", "hdi_high", "seconds"]
-        text = self.table[cols].to_string(index=False, float_format=lambda v: f"{v:.5g}")
+        text = self._shown().to_string(index=False, float_format=lambda v: f"{v:.5g}")
         explanation = self.explain()
         return f"Comparison (reference: {self.reference})\n{text}" + (
             f"\n{explanation}" if explanation else ""
         )
 
     def _repr_html_(self) -> str:
-        cols = ["method", "parameter", "mean", "sd", "mode", "hdi_low", "hdi_high", "seconds"]
         words = "<br>".join(self.explain().splitlines())
         return (
             f"<p><b>Comparison</b> (reference: {self.reference})</p>"
-            + self.table[cols].to_html(index=False, float_format=lambda v: f"{v:.5g}")
+            + self._shown().to_html(index=False, float_format=lambda v: f"{v:.5g}")
             + f"<p>{words}</p>"
         )
 
 
+def _problems(result: Any) -> list[str]:
+    """The failed diagnostics a method reports on its result (a posterior's ``problems``)."""
+    from .posterior import Posterior
+
+    return list(result.problems) if isinstance(result, Posterior) else []
+
+
+def _point_note(result: Any) -> str:
+    note = POINT_NOTE
+    if not result.converged:
+        note += "; did not converge"
+    if result.at_boundary:
+        note += "; on the edge of the support"
+    return note
+
+
 def _rows_for(method: str, result: Any, model: Model, prob: float, seconds: float) -> list[dict]:
+    from .posterior import Posterior
+
     rows = []
-    if method == "map":
+    if not isinstance(result, Posterior):  # a point estimate (MAPResult): no spread
+        note = _point_note(result)
         for name, param in model.parameters.items():
             values = np.broadcast_to(result.params[name], param.shape).reshape(-1)
             for element, value in zip(param.element_names(), values, strict=True):
@@ -149,9 +188,13 @@ def _rows_for(method: str, result: Any, model: Model, prob: float, seconds: floa
                         "parameter": element,
                         "mode": float(value),
                         "seconds": seconds,
+                        "healthy": True,
+                        "note": note,
                     }
                 )
         return rows
+    problems = _problems(result)
+    note = ("unhealthy: " + "; ".join(problems)) if problems else ""
     summary = result.summary(prob=prob)
     low_name, high_name = summary.columns[-2], summary.columns[-1]
     for element, row in summary.iterrows():
@@ -165,6 +208,8 @@ def _rows_for(method: str, result: Any, model: Model, prob: float, seconds: floa
                 "hdi_low": row[low_name],
                 "hdi_high": row[high_name],
                 "seconds": seconds,
+                "healthy": not problems,
+                "note": note,
             }
         )
     return rows
@@ -203,11 +248,12 @@ def _predictions(
     """Predictive mean and interval at ``X_new`` for every method, in one tidy table."""
     import pandas as pd
 
+    from .posterior import Posterior
     from .predictive import predict
 
     rows = []
     for method, result in results.items():
-        if method == "map":
+        if not isinstance(result, Posterior):  # a point estimate: its plug-in prediction
             mean = predict(model, X_new, result, offset=offset)
             low = high = np.full_like(mean, np.nan)
         else:
@@ -270,22 +316,10 @@ def compare(
     >>> round(float(cmp.map_vs_mean().loc["p", "distance_sd"]), 2)
     -0.68
     """
-    import pandas as pd
-
     if not isinstance(model, Model):
         raise TypeError(f"model must be a bayesgd Model, got {type(model).__name__}")
     prob = check_prob(prob, "prob")
-    if X_new is None and model.likelihood == "perceptron":
-        X_new = model.data["X"]
-    if X_new is not None:  # checked before any method runs
-        if not hasattr(model, "_predictive_mean"):
-            raise TypeError(f"X_new is given but {type(model).__name__} does not predict")
-        from .predictive import _offset_argument
-
-        X_new = model._check_X(X_new, "X_new")
-        _offset_argument(model, offset_new, X_new.shape[0])
-    elif offset_new is not None:
-        raise TypeError("offset_new is the offset of the rows of X_new: give X_new too")
+    X_new = _prediction_inputs(model, X_new, offset_new)
     options = dict(options or {})
     unknown_options = set(options) - set(METHODS)
     if unknown_options:
@@ -293,30 +327,71 @@ def compare(
             f"options names unknown methods {sorted(unknown_options)}; use {list(METHODS)}"
         )
     explicit = methods is not None
-    if methods is None:
-        chosen = list(METHODS)
-    else:
-        if isinstance(methods, str):
-            methods = [methods]
-        chosen = list(methods)
-        bad = [m for m in chosen if m not in METHODS]
-        if bad or not chosen:
-            raise ValueError(
-                f"methods must be a non-empty subset of {list(METHODS)}, got {methods!r}"
-            )
-    chosen = [m for m in METHODS if m in chosen]
+    chosen = _chosen(methods)
     generator = as_rng(rng)
-    runners = _runners(options, generator)
+    results, seconds, skipped = _run_all(
+        model, chosen, _runners(options, generator), explicit=explicit, options=options
+    )
+    table, reference = _table(model, results, seconds, prob)
+    if skipped and explicit:
+        warnings.warn(f"methods not run: {skipped}", UserWarning, stacklevel=2)
+    predictions = None
+    if X_new is not None:
+        predictions = _predictions(model, results, X_new, offset_new, prob, generator)
+    return Comparison(model, results, table, reference, prob, skipped, predictions)
+
+
+def _prediction_inputs(model: Model, X_new: Any, offset_new: Any) -> Any:
+    """``X_new`` checked before any method runs (default: the model's own prediction inputs).
+
+    The model is asked through its declared prediction hooks (``can_predict``, ``_check_X``,
+    ``default_prediction_inputs``).
+    """
+    if X_new is None:
+        X_new = model.default_prediction_inputs()
+    if X_new is not None:
+        if not model.can_predict:
+            raise TypeError(f"X_new is given but {type(model).__name__} does not predict")
+        from .predictive import _offset_argument
+
+        X_new = model._check_X(X_new, "X_new")
+        _offset_argument(model, offset_new, X_new.shape[0])
+    elif offset_new is not None:
+        raise TypeError("offset_new is the offset of the rows of X_new: give X_new too")
+    return X_new
+
+
+def _chosen(methods: Sequence[str] | str | None) -> list[str]:
+    if methods is None:
+        return list(METHODS)
+    chosen = [methods] if isinstance(methods, str) else list(methods)
+    bad = [m for m in chosen if m not in METHODS]
+    if bad or not chosen:
+        raise ValueError(f"methods must be a non-empty subset of {list(METHODS)}, got {methods!r}")
+    return [m for m in METHODS if m in chosen]
+
+
+def _first_line(exc: Exception) -> str:
+    first = str(exc).splitlines()[0]
+    # drop a trailing "The conjugate pairs are:" whose list is on the next lines
+    return first.rsplit(". ", 1)[0] + "." if first.endswith(":") else first
+
+
+def _run_all(
+    model: Model,
+    chosen: list[str],
+    runners: Mapping[str, Callable[[Model], Any]],
+    *,
+    explicit: bool,
+    options: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, float], dict[str, str]]:
+    """Run each method, timed; one chosen by default that cannot run is skipped with why."""
     results: dict[str, Any] = {}
     seconds: dict[str, float] = {}
     skipped: dict[str, str] = {}
     for method in chosen:
-        if (
-            not explicit
-            and method == "grid"
-            and model.size > GRID_MAX_DIMS
-            and "grid" not in options
-        ):
+        big = model.size > GRID_MAX_DIMS and "grid" not in options
+        if not explicit and method == "grid" and big:
             skipped[method] = (
                 f"{model.size} dimensions (grids run by default up to {GRID_MAX_DIMS})"
             )
@@ -327,33 +402,37 @@ def compare(
         except (NotApplicableError, DivergenceError) as exc:
             if explicit:
                 raise
-            first = str(exc).splitlines()[0]
-            # drop a trailing "The conjugate pairs are:" whose list is on the next lines
-            skipped[method] = first.rsplit(". ", 1)[0] + "." if first.endswith(":") else first
+            skipped[method] = _first_line(exc)
             continue
         seconds[method] = time.perf_counter() - start
     if not results:
         raise ValueError(f"no method could run on this model: {skipped}")
+    return results, seconds, skipped
+
+
+def _table(
+    model: Model, results: Mapping[str, Any], seconds: Mapping[str, float], prob: float
+) -> tuple[pd.DataFrame, str | None]:
+    """The tidy table and the reference its distances are measured from."""
+    import pandas as pd
+
     rows = []
     for method, result in results.items():
         rows += _rows_for(method, result, model, prob, seconds[method])
-    table = pd.DataFrame(
-        rows,
-        columns=["method", "parameter", "mean", "sd", "mode", "hdi_low", "hdi_high", "seconds"],
-    ).astype({c: float for c in ("mean", "sd", "mode", "hdi_low", "hdi_high", "seconds")})
-    reference = next((m for m in ("conjugate", "grid", "pymc") if m in results), None)
+    table = pd.DataFrame(rows, columns=[*_SHOWN[:-1], "healthy", "note"]).astype(
+        {**dict.fromkeys(_FLOATS, float), "healthy": bool, "note": str}
+    )
+    # an unhealthy posterior (NUTS that failed its diagnostics) is no reference
+    reference = next(
+        (m for m in ("conjugate", "grid", "pymc") if m in results and not _problems(results[m])),
+        None,
+    )
     if reference is not None:
         ref = table[table["method"] == reference].set_index("parameter")
-        ref_mean = table["parameter"].map(ref["mean"])
         ref_sd = table["parameter"].map(ref["sd"])
-        table["mean_error"] = (table["mean"] - ref_mean) / ref_sd
+        table["mean_error"] = (table["mean"] - table["parameter"].map(ref["mean"])) / ref_sd
         table["mode_error"] = (table["mode"] - table["parameter"].map(ref["mode"])) / ref_sd
     else:
         table["mean_error"] = np.nan
         table["mode_error"] = np.nan
-    if skipped and explicit:
-        warnings.warn(f"methods not run: {skipped}", UserWarning, stacklevel=2)
-    predictions = None
-    if X_new is not None:
-        predictions = _predictions(model, results, X_new, offset_new, prob, generator)
-    return Comparison(model, results, table, reference, prob, skipped, predictions)
+    return table, reference

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from .models.base import Model
+from .posterior import Posterior
 
 __all__ = [
     "plot_bayes",
@@ -209,31 +210,9 @@ def plot_updates(
     return axs[: len(updates)]
 
 
-def _kde(values: np.ndarray, x: np.ndarray) -> np.ndarray:
-    from scipy.stats import gaussian_kde
-
-    return gaussian_kde(values)(x)
-
-
-def _density_of(post: Any, method: str, name: str, element: int, x: np.ndarray) -> np.ndarray:
-    """Marginal density of one scalar element under one method's posterior."""
-    param = post.model.parameters[name]
-    if method == "grid":
-        gx, gd = post.marginal(param.element_names()[element])
-        return np.interp(x, gx, gd, left=0.0, right=0.0)
-    if method == "conjugate" and hasattr(post, "dist") and not param.shape:
-        dist = post.dist[name]
-        if hasattr(dist, "pdf") and np.shape(dist.mean()) == ():
-            return dist.pdf(x)
-    if method == "laplace" and (post.space == "constrained" or param.transform.name == "identity"):
-        from scipy.stats import norm
-
-        mean = np.ravel(post.mean()[name])[element]
-        sd = np.ravel(post.sd()[name])[element]
-        return norm.pdf(x, mean, sd)
-    # the draws themselves when the posterior is made of draws (NUTS), else 4000 fresh ones
-    draws = post.draws[name] if hasattr(post, "draws") else post.sample(4000, rng=0)[name]
-    return _kde(np.asarray(draws).reshape(len(draws), -1)[:, element], x)
+def _density_of(post: Any, name: str, element: int, x: np.ndarray) -> np.ndarray:
+    """Marginal density of one scalar element: the posterior's own (exact where it knows it)."""
+    return post.marginal_pdf(post.model.parameters[name].element_names()[element], x)
 
 
 def plot_comparison(
@@ -245,9 +224,11 @@ def plot_comparison(
 ) -> list[Any]:
     """One panel per scalar parameter: each method's marginal density, MAP and means marked.
 
-    Densities come from the exact marginal (conjugate), the grid marginal, or a kernel density
-    estimate of draws (Laplace, NUTS). The MAP is a vertical red line; each method's mean a
-    marker on the axis; the reference method's HDI a shaded band.
+    Densities are each posterior's ``marginal_pdf``: exact for conjugate, grid and Laplace
+    posteriors, a kernel density estimate of draws for NUTS. The MAP is a vertical red line;
+    each method's mean a marker on the axis; the reference method's HDI a shaded band. A method whose own
+    diagnostics failed (NUTS with divergences or a large R-hat) is drawn faint and labelled
+    ``"<method> (unhealthy)"``.
 
     Returns
     -------
@@ -281,10 +262,13 @@ def plot_comparison(
         x = x[(x >= support_lo) & (x <= support_hi)]
         for method, result in comparison.results.items():
             style = _METHOD_STYLE.get(method, {})
-            if method == "map":
-                ax.axvline(rows.loc["map", "mode"], label="MAP", linewidth=1.5, **style)
+            if not isinstance(result, Posterior):  # a point estimate: a line at the MAP
+                ax.axvline(rows.loc[method, "mode"], label="MAP", linewidth=1.5, **style)
                 continue
-            ax.plot(x, _density_of(result, method, name, j, x), label=method, **style)
+            label = method
+            if result.problems:  # failed its own diagnostics (NUTS): drawn faint, said so
+                label, style = f"{method} (unhealthy)", {**style, "alpha": 0.45}
+            ax.plot(x, _density_of(result, name, j, x), label=label, **style)
             ax.plot(
                 [rows.loc[method, "mean"]],
                 [0.0],
@@ -565,7 +549,7 @@ def plot_draws(
     )
     x = np.linspace(values.min(), values.max(), 400)
     method = getattr(reference, "method", "reference")
-    ax.plot(x, _density_of(reference, method, name, j, x), color="black", label=method)
+    ax.plot(x, _density_of(reference, name, j, x), color="black", label=method)
     ax.set_xlabel(element)
     ax.set_ylabel("density")
     ax.legend(frameon=False)

@@ -74,6 +74,8 @@ class Posterior:
     """
 
     method = "posterior"
+    #: Failed diagnostics of the method that made it, named (empty: none known; NUTS fills it).
+    problems: tuple[str, ...] | list[str] = ()
 
     def __init__(self, model: Model):
         if not isinstance(model, Model):

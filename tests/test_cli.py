@@ -1,13 +1,16 @@
-"""The ``bayesgd`` command: good arguments run; bad ones exit 2 with one line, no traceback."""
+"""The ``bayesgd`` command: good arguments run; failures are one line (exit 1, or 2 for bad
+arguments), never a traceback."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import warnings
 
 import pytest
 
+import bayesgd as bg
 from bayesgd.cli import build_model, main, parse_prior
 
 
@@ -161,3 +164,129 @@ def test_methods_list_tolerates_spaces_and_a_trailing_comma(capsys):
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "conjugate" in out and "map" in out and "grid" not in out
+
+
+# ------------------------------------------- failures and warnings: one line, non-zero exit
+BINOMIAL = ["compare", "binomial", "k=7", "n=10", "p=beta(2, 2)", "--methods", "conjugate"]
+
+
+def _public(kind):
+    found = (getattr(bg, name) for name in bg.__all__)
+    classes = [c for c in found if isinstance(c, type) and issubclass(c, kind)]
+    return [c for c in classes if kind is Warning or not issubclass(c, Warning)]
+
+
+def test_an_unbounded_map_is_one_line_and_exit_1_not_a_traceback():
+    """Issue 13 item 11: this ended in a full DivergenceError traceback."""
+    proc = _run(
+        "compare", "normal", "y=1", "mu=norm(0, 1)", "sigma=halfnorm(scale=1)", "--methods", "map"
+    )  # fmt: skip
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("bayesgd: error: DivergenceError: the posterior density is")
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def _sampling_error():
+    from pymc.exceptions import SamplingError
+
+    return SamplingError
+
+
+@pytest.mark.parametrize(
+    "error",
+    [*_public(Exception), "SamplingError"],
+    ids=lambda c: c if isinstance(c, str) else c.__name__,
+)
+def test_every_bayesgd_error_and_pymcs_sampling_error_is_one_line(error, monkeypatch, capsys):
+    error = _sampling_error() if error == "SamplingError" else error
+    assert len(_public(Exception)) >= 4
+
+    def fail(*args, **kwargs):
+        raise error("it went wrong\n  on two lines")
+
+    monkeypatch.setattr(bg, "compare", fail)
+    status = main(BINOMIAL)
+    err = capsys.readouterr().err
+    assert status == (2 if issubclass(error, ValueError) else 1)
+    assert err.startswith("bayesgd: error: ") and "it went wrong on two lines" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("warning", _public(Warning), ids=lambda c: c.__name__)
+def test_every_bayesgd_warning_is_one_line_and_a_non_zero_exit(warning, monkeypatch, capsys):
+    real = bg.compare
+
+    def warns(*args, **kwargs):
+        warnings.warn("do not trust\n  this", warning, stacklevel=2)
+        warnings.warn("do not trust\n  this", warning, stacklevel=2)  # said once
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bg, "compare", warns)
+    assert main(BINOMIAL) == 1
+    out, err = capsys.readouterr()
+    assert "0.64286" in out  # the table is still printed
+    assert err == f"bayesgd: warning: {warning.__name__}: do not trust this\n"
+
+
+def test_interrupt_and_bugs(monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bg, "compare", interrupted)
+    assert main(BINOMIAL) == 130
+    assert capsys.readouterr().err == "bayesgd: interrupted\n"
+
+    def bug(*args, **kwargs):
+        raise ZeroDivisionError("a bug keeps its traceback")
+
+    monkeypatch.setattr(bg, "compare", bug)
+    with pytest.raises(ZeroDivisionError):
+        main(BINOMIAL)
+
+
+def _unwritable(tmp_path):
+    cases = [
+        (tmp_path / "missing" / "x.png", "no directory"),
+        (tmp_path, "it is a directory"),
+        (tmp_path / "x.xyz", "matplotlib writes"),
+    ]
+    if os.geteuid() != 0:  # root writes anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        cases.append((locked / "x.png", "permission denied"))
+    return cases
+
+
+def test_a_bad_output_path_is_refused_before_any_work(tmp_path, monkeypatch, capsys):
+    def never(*args, **kwargs):  # pragma: no cover - reaching it is the failure
+        raise AssertionError("compared before checking --output")
+
+    monkeypatch.setattr(bg, "compare", never)
+    for path, why in _unwritable(tmp_path):
+        assert main([*BINOMIAL, "--output", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"bayesgd: error: --output: cannot write '{path}") and why in err
+        assert len(err.strip().splitlines()) == 1
+    assert main(["demo", "--output", str(tmp_path / "missing" / "d.png")]) == 2
+    assert not (tmp_path / "missing").exists()
+
+
+def test_the_challenger_data_in_fahrenheit_mark_the_broken_nuts_run():
+    """Issue 13 items 10-11: unscaled temperatures leave NUTS with R-hat 2.2 and 1000
+    divergences; its rows are marked, the words say why, and the warning is one line."""
+    from importlib.resources import files
+
+    csv = str(files("bayesgd") / "data" / "challenger.csv")
+    proc = _run(
+        "compare", "logistic", "X=@temperature_f", "y=@damaged", "coef=norm(0, 2.5)",
+        "intercept=norm(0, 5)", "--csv", csv, "--methods", "grid,map,pymc", "--output", "",
+    )  # fmt: skip
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    rows = [line for line in proc.stdout.splitlines() if line.split()[:1] == ["pymc"]]
+    rows = [line for line in rows if line.split()[1] in ("coef[0]", "intercept")]
+    assert len(rows) == 2 and all(row.endswith("UNHEALTHY (see below)") for row in rows)
+    assert "pymc is UNHEALTHY, do not trust its rows: R-hat > 1.01" in proc.stdout
+    assert "(reference: grid)" in proc.stdout
+    ours = [line for line in proc.stderr.splitlines() if line.startswith("bayesgd:")]
+    assert len(ours) == 1 and ours[0].startswith("bayesgd: warning: SamplingWarning: NUTS")

@@ -226,3 +226,73 @@ def test_default_methods_that_do_not_apply_are_skipped_with_the_reason():
         bg.compare(model, methods=["map", "laplace"])
     assert issubclass(bg.NotConjugateError, bg.NotApplicableError)
     assert issubclass(bg.NotPositiveDefiniteError, bg.NotApplicableError)
+
+
+# ---------------------------------------------------------- rows that must not be trusted
+def _fake_nuts(healthy):
+    """A stand-in for sample_pymc: exact Beta(9, 5) draws in two chains, which disagree by
+    0.2 and carry 7 divergent transitions unless ``healthy``."""
+    import arviz as az
+
+    from bayesgd.pymc import PyMCPosterior
+
+    def sample_pymc(model, **kwargs):
+        draws = stats.beta(9, 5).rvs(size=(2, 1000), random_state=np.random.default_rng(1))
+        diverging = np.zeros((2, 1000), dtype=bool)
+        if not healthy:
+            draws[1] = np.clip(draws[1] + 0.2, 0.01, 0.99)
+            diverging[0, :7] = True
+        idata = az.from_dict(posterior={"p": draws}, sample_stats={"diverging": diverging})
+        return PyMCPosterior(model, idata)
+
+    return sample_pymc
+
+
+def test_unhealthy_nuts_rows_are_marked_in_the_table_the_words_and_the_plot(monkeypatch):
+    """Issue 13 item 10: a broken NUTS run sat in the table as if it were fine."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import bayesgd.pymc
+
+    model = bg.Binomial(k=7, n=10, p=stats.beta(2, 2))
+    monkeypatch.setattr(bayesgd.pymc, "sample_pymc", _fake_nuts(healthy=False))
+    with pytest.warns(bg.SamplingWarning):
+        cmp = bg.compare(model, methods=["conjugate", "map", "pymc"])
+    rows = cmp.table.set_index("method")
+    assert not rows.loc["pymc", "healthy"]
+    assert rows.loc["pymc", "note"].startswith("unhealthy: ")
+    assert "R-hat" in rows.loc["pymc", "note"] and "7 divergent" in rows.loc["pymc", "note"]
+    assert rows.loc["conjugate", "healthy"] and rows.loc["conjugate", "note"] == ""
+    words = cmp.explain()
+    assert "pymc is UNHEALTHY, do not trust its rows: R-hat" in words
+    assert "UNHEALTHY (see below)" in repr(cmp) and "do not trust" in repr(cmp)
+    assert "UNHEALTHY (see below)" in cmp._repr_html_()
+    lines = {line.get_label(): line for line in cmp.plot()[0].get_lines()}
+    assert "pymc" not in lines and lines["pymc (unhealthy)"].get_alpha() == 0.45
+    assert lines["conjugate"].get_alpha() is None
+    plt.close("all")
+    # an unhealthy run is no reference: with nothing else, distances are not measured
+    with pytest.warns(bg.SamplingWarning):
+        alone = bg.compare(model, methods=["map", "pymc"])
+    assert alone.reference is None and alone.table["mean_error"].isna().all()
+
+    monkeypatch.setattr(bayesgd.pymc, "sample_pymc", _fake_nuts(healthy=True))
+    cmp = bg.compare(model, methods=["map", "pymc"])
+    assert cmp.reference == "pymc" and cmp.table["healthy"].all()
+    assert "UNHEALTHY" not in cmp.explain()
+
+
+def test_the_map_rows_say_why_their_mean_sd_and_hdi_are_empty():
+    model = bg.Binomial(k=7, n=10, p=stats.beta(2, 2))
+    cmp = bg.compare(model, methods=["conjugate", "map"])
+    row = cmp.table.set_index("method").loc["map"]
+    assert np.isnan(row[["mean", "sd", "hdi_low", "hdi_high"]].astype(float)).all()
+    assert row["note"] == "point estimate: no mean, sd or HDI" and row["healthy"]
+    assert "point estimate: no mean, sd or HDI" in repr(cmp)
+    assert "map: a point estimate" in cmp.explain()
+    with pytest.warns(bg.BoundaryWarning):
+        edge = bg.compare(bg.Binomial(k=0, n=10, p=stats.beta(1, 1)), methods=["map"])
+    assert edge.table["note"].iloc[0].endswith("; on the edge of the support")

@@ -352,7 +352,7 @@ def test_check_passes_for_exact_and_fails_for_constrained_laplace(skewed_referen
     exact = conjugate(model)
     good = check_with_pymc(model, exact, reference=reference, rng=1)
     assert isinstance(good, PyMCCheck)
-    assert good.passed, good
+    assert good.passed and good.verdict == "passed" and good.reason == "", good
     table = good.table
     assert list(table.columns) == [
         "parameter", "statistic", "level", "candidate", "pymc", "difference", "mcse", "z",
@@ -369,7 +369,7 @@ def test_check_passes_for_exact_and_fails_for_constrained_laplace(skewed_referen
     with pytest.warns(SupportWarning, match="leaves the support"):
         skewed = laplace(model, space="constrained")
     wrong = check_with_pymc(model, skewed, reference=reference)
-    assert not wrong.passed
+    assert not wrong.passed and wrong.verdict == "failed" and "MCSE" in wrong.reason
     assert "FAILED" in repr(wrong)
     rows = wrong.table.set_index("statistic")
     assert not rows.loc["mean", "passed"] and rows.loc["mean", "z"] > 10
@@ -639,3 +639,207 @@ def test_model_from_pymc_grid_and_nuts_agree_with_the_bayesgd_model():
     report = check_with_pymc(converted, post_u, rng=4, draws=1000, tune=500)
     assert report.passed, report
     assert set(report.reference.draws) == {"mu", "sigma_log__"}
+
+
+# ------------------------------------------------------- verdicts: candidate vs reference
+def test_check_reruns_an_unhealthy_reference_instead_of_failing_the_candidate():
+    """Issue 13 item 9: one divergent transition of NUTS is the reference's trouble, not the
+    candidate's. The reference is rerun with a higher target_accept and longer tuning."""
+    model = bg.Normal(
+        y=[4.9, 5.6, 3.8, 6.1, 5.0, 4.4], mu=stats.norm(0, 10), sigma=stats.halfnorm(scale=5)
+    )
+    report = check_with_pymc(model, rng=5)
+    first, last = report.attempts.iloc[0], report.attempts.iloc[-1]
+    assert not first["healthy"] and "divergent" in first["problems"]
+    assert last["healthy"] and last["target_accept"] == 0.95 and last["tune"] == 2000
+    assert report.reference.ok and report.verdict == "passed" and report.passed, report
+    assert report.reason == "" and "NUTS runs:" in repr(report)
+
+
+def _unhealthy_reference(model, post, shift):
+    """Draws of the exact posterior in two chains that disagree by ``shift`` sds (R-hat)."""
+    rng = np.random.default_rng(3)
+    draws = np.asarray(post.sample(2000, rng=rng)["mu"]).reshape(2, 1000)
+    draws[1] += shift * post.sd()["mu"]
+    with pytest.warns(bg.SamplingWarning):
+        return PyMCPosterior(model, az.from_dict(posterior={"mu": draws}))
+
+
+def test_check_is_inconclusive_never_failed_when_the_reference_stays_unhealthy(monkeypatch):
+    import bayesgd.pymc.check as module
+
+    model = bg.Normal(y=Y_REAL, mu=stats.norm(0, 10), sigma=1.3)
+    exact = conjugate(model)
+    bad = _unhealthy_reference(model, exact, shift=3.0)
+    report = check_with_pymc(model, exact, reference=bad, reruns=0, map=False)
+    assert not report.table["passed"].all()  # the statistics disagree, but NUTS is to blame
+    assert report.verdict == "inconclusive" and not report.passed and not report
+    assert "R-hat" in report.reason and "unhealthy after 1 run" in report.reason
+    assert report.candidate_problems and report.reference_problems
+    assert "INCONCLUSIVE" in repr(report) and "darkorange" in report._repr_html_()
+
+    calls = []
+
+    def still_unhealthy(model, **kwargs):
+        calls.append(kwargs)
+        return _unhealthy_reference(model, exact, shift=3.0)
+
+    monkeypatch.setattr(module, "sample_pymc", still_unhealthy)
+    report = check_with_pymc(model, exact, rng=0, draws=300, tune=200, map=False)
+    assert [c["target_accept"] for c in calls] == [0.8, 0.95, 0.99]
+    assert [c["tune"] for c in calls] == [200, 400, 800]
+    assert [c["draws"] for c in calls] == [300, 600, 1200]  # the ESS was too low: more draws
+    assert report.verdict == "inconclusive" and len(report.attempts) == 3
+    assert not report.attempts["healthy"].any()
+
+    calls.clear()
+    report = check_with_pymc(model, exact, reference=bad, reruns=1, map=False, target_accept=0.9)
+    assert [c["target_accept"] for c in calls] == [0.95] and calls[0]["tune"] == 2000
+    assert report.attempts["target_accept"].isna().tolist() == [True, False]
+    calls.clear()  # pm.sample's other spelling, nuts={"target_accept": ...}, is read too
+    nuts = {"target_accept": 0.97, "max_treedepth": 8}
+    check_with_pymc(model, exact, rng=0, draws=300, tune=200, map=False, reruns=1, nuts=nuts)
+    assert [c["target_accept"] for c in calls] == [0.97, 0.97]
+    assert all(c["nuts"] == {"max_treedepth": 8} for c in calls) and len(nuts) == 2
+    with pytest.raises(ValueError, match="reruns"):
+        check_with_pymc(model, exact, reference=bad, reruns=-1)
+
+
+def test_check_fails_the_candidate_only_against_a_healthy_reference(skewed_reference):
+    model, reference = skewed_reference
+    wrong = conjugate(bg.Binomial(k=3, n=20, p=stats.beta(1, 1)))  # the posterior of other data
+    report = check_with_pymc(model, wrong, reference=reference, map=False)
+    assert report.reference.ok and report.verdict == "failed" and not report.passed
+    assert "beyond 4 MCSE" in report.reason and report.reference_problems == []
+    assert len(report.attempts) == 1  # a healthy reference is not rerun
+
+
+# ------------------------------------------------------------------ interrupted sampling
+@pytest.fixture(scope="module")
+def tiny_normal():
+    model = bg.Normal(y=Y_REAL, mu=stats.norm(0, 10), sigma=1.3)
+    return model, to_pymc(model)
+
+
+def _interrupt_at(how, when, monkeypatch):
+    """Interrupt sampling once, at iteration ``when`` of the first chain: by a
+    KeyboardInterrupt from pm.sample's ``callback`` (returned), or from inside the NUTS step,
+    where PyMC catches it before any callback runs, as a real SIGINT (Ctrl-C) or raised."""
+    import signal
+
+    from pymc.step_methods.hmc.nuts import NUTS
+
+    if how == "callback":
+
+        def callback(trace, draw):
+            if draw.chain == 0 and draw.draw_idx == when:
+                raise KeyboardInterrupt
+
+        return callback
+
+    original, calls = NUTS.astep, []
+
+    def astep(self, q0):
+        calls.append(1)
+        if len(calls) == when + 1:
+            if how == "sigint":
+                signal.raise_signal(signal.SIGINT)  # the handler raises KeyboardInterrupt
+            raise KeyboardInterrupt
+        return original(self, q0)
+
+    monkeypatch.setattr(NUTS, "astep", astep)
+    return None
+
+
+@pytest.mark.parametrize("how", ["callback", "sigint", "step"])
+@pytest.mark.parametrize("when", [20, 150], ids=["tuning", "drawing"])
+def test_an_interrupt_during_nuts_reaches_the_caller(tiny_normal, how, when, monkeypatch):
+    """Issue 13 item 8: PyMC turns a Ctrl-C in tuning into "Not enough samples to build a
+    trace", returns the partial draws after tuning, and runs the next chain regardless."""
+    model, pm_model = tiny_normal
+    callback = _interrupt_at(how, when, monkeypatch)
+    kwargs = {} if callback is None else {"callback": callback}
+    with pytest.raises(KeyboardInterrupt):
+        sample_pymc(model, draws=100, tune=100, chains=2, rng=1, pymc_model=pm_model, **kwargs)
+
+
+@pytest.mark.filterwarnings("ignore::bayesgd.SamplingWarning")
+def test_an_uninterrupted_run_with_a_callback_is_unchanged(tiny_normal):
+    model, pm_model = tiny_normal
+    seen = []
+    post = sample_pymc(
+        model,
+        draws=100,
+        tune=100,
+        chains=2,
+        rng=1,
+        pymc_model=pm_model,
+        callback=lambda trace, draw: seen.append(draw.draw_idx),
+    )
+    assert post.draws["mu"].shape == (200,) and len(seen) == 400
+    import signal
+
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# -------------------------------------------- from_pymc: no data, untransformed supports
+def test_from_pymc_without_observed_data_is_the_prior():
+    """Issue 13 item 12: "zero-dimensional arrays cannot be concatenated"."""
+    with pm.Model() as pm_model:
+        pm.Normal("mu", 1.0, 2.0)
+        pm.HalfNormal("s", 1.5)
+    model = bg.Model.from_pymc(pm_model, mode=FAST)
+    mu, u = np.linspace(-3.0, 4.0, 5), np.linspace(-2.0, 1.0, 5)
+    assert model.log_likelihood(mu=mu, s_log__=u).tolist() == [0.0] * 5
+    # the density of (mu, log s): the priors times the Jacobian s of the log
+    want = stats.norm(1.0, 2.0).logpdf(mu) + stats.halfnorm(scale=1.5).logpdf(np.exp(u)) + u
+    got = model.log_density(mu=mu, s_log__=u)
+    np.testing.assert_allclose(got, want, rtol=1e-8)  # PyMC's normalising constants: 1e-8 off
+    np.testing.assert_allclose(got - got[0], want - want[0], atol=1e-12)
+    post = grid(model, points=201)
+    assert post.mean()["mu"] == pytest.approx(1.0, abs=1e-6)
+    assert post.sd()["mu"] == pytest.approx(2.0, rel=1e-3)
+
+
+def _logit_normal_binomial():
+    with pm.Model() as pm_model:
+        p = pm.LogitNormal("p", mu=0.3, sigma=1.2)
+        pm.Binomial("k", n=10, p=p, observed=7)
+    return pm_model
+
+
+def _logit_normal_binomial_logpdf(p):
+    logit = np.log(p) - np.log1p(-p)
+    prior = stats.norm(0.3, 1.2).logpdf(logit) - np.log(p) - np.log1p(-p)
+    return prior + stats.binom(10, p).logpmf(7)
+
+
+def test_from_pymc_reads_the_support_of_a_variable_pymc_leaves_untransformed():
+    """Issue 13 item 17: pm.LogitNormal has no transform; its value lives in (0, 1). The MAP
+    started at p = 0 ("not finite at the starting point") and the grid raised PyMC's
+    ParameterValueError: the graph was compiled without PyMC's check-to--inf rewrite."""
+    from scipy import integrate, optimize
+
+    pm_model = _logit_normal_binomial()
+    assert pm_model.rvs_to_transforms[pm_model["p"]] is None
+    model = bg.Model.from_pymc(pm_model, mode=FAST)
+    assert model.names == ("p",)
+    low, high = model.parameters["p"].support
+    assert (float(low), float(high)) == (0.0, 1.0)
+    assert model.parameters["p"].transform.name != "identity"
+    p = np.array([0.05, 0.5, 0.93])
+    np.testing.assert_allclose(
+        model.log_density(p=p), _logit_normal_binomial_logpdf(p), rtol=1e-10
+    )
+    with np.errstate(all="ignore"):  # outside the support: -inf, as in PyMC, never an error
+        assert np.all(model.log_density(p=np.array([-0.5, 1.5])) == -np.inf)
+    # the MAP: the mode of the density of p, against a bounded scalar search
+    want = optimize.minimize_scalar(
+        lambda x: -_logit_normal_binomial_logpdf(x), bounds=(1e-9, 1 - 1e-9),
+        method="bounded", options={"xatol": 1e-12},
+    ).x  # fmt: skip
+    assert map_estimate(model).params["p"] == pytest.approx(want, rel=1e-7)
+    # the grid: its mean against quadrature of the exact density
+    norm = integrate.quad(lambda x: np.exp(_logit_normal_binomial_logpdf(x)), 0, 1)[0]
+    mean = integrate.quad(lambda x: x * np.exp(_logit_normal_binomial_logpdf(x)), 0, 1)[0]
+    assert grid(model).mean()["p"] == pytest.approx(mean / norm, rel=1e-5)

@@ -598,6 +598,10 @@ class Model:
         return copy.copy(self)
 
     # prediction hooks (see bayesgd.predictive; overridden where can_predict is True) --------
+    def default_prediction_inputs(self) -> np.ndarray | None:
+        """Inputs :func:`bayesgd.compare` predicts at when none are given (None: no prediction)."""
+        return None
+
     def _check_X(self, X: Any, name: str = "X_new") -> np.ndarray:
         """New inputs as an ``(m, d)`` float array; a model that does not predict refuses."""
         raise TypeError(

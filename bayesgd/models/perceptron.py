@@ -331,6 +331,10 @@ class Perceptron(Model):
     def can_predict(self) -> bool:
         return True
 
+    def default_prediction_inputs(self) -> np.ndarray | None:
+        """The training inputs: a network is judged by what it predicts there."""
+        return self.data["X"] if self.data is not None else None
+
     def _check_X(self, X: Any, name: str = "X_new") -> np.ndarray:
         """New inputs: a 2-D array with the training data's number of columns."""
         return check_rows(X, self.n_features, name)
