@@ -226,9 +226,9 @@ def plot_comparison(
 
     Densities are each posterior's ``marginal_pdf``: exact for conjugate, grid and Laplace
     posteriors, a kernel density estimate of draws for NUTS. The MAP is a vertical red line;
-    each method's mean a marker on the axis; the reference method's HDI a shaded band. A method whose own
-    diagnostics failed (NUTS with divergences or a large R-hat) is drawn faint and labelled
-    ``"<method> (unhealthy)"``.
+    each method's mean a marker on the axis; the reference method's HDI a shaded band. A method
+    whose own diagnostics failed (NUTS with divergences or a large R-hat) is drawn faint and
+    labelled ``"<method> (unhealthy)"``.
 
     Returns
     -------
