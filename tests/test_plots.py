@@ -380,5 +380,7 @@ def test_marginal_pdf_default_is_a_kde_of_draws_close_to_the_exact_marginal():
     np.testing.assert_allclose(
         own.marginal_pdf("p[2]", x), stats.gaussian_kde(own.draws["p"][:, 2])(x), rtol=1e-12
     )
-    with pytest.raises(ValueError, match="row of summary"):
+    with pytest.raises(ValueError, match="element"):
         post.marginal_pdf("q", x)
+    with pytest.raises(ValueError, match="element"):
+        own.marginal_pdf("q", x)
