@@ -230,7 +230,7 @@ def _control_index(control: int | str, labels: list[str]) -> int:
 
 
 def _rate_hdi(dist: Any, prob: float) -> tuple[float, float]:
-    from .intervals import hdi_of_dist
+    from .numerics.intervals import hdi_of_dist
 
     low, high = hdi_of_dist(dist, prob)
     return float(np.ravel(low)[0]), float(np.ravel(high)[0])

@@ -448,7 +448,7 @@ class SamplePosterior(Posterior):
         return np.quantile(self.draws[name], q, axis=0)
 
     def _hdi(self, name, prob):
-        from .intervals import hdi_of_samples
+        from .numerics.intervals import hdi_of_samples
 
         return hdi_of_samples(self.draws[name], prob, axis=0)
 

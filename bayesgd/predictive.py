@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._validation import as_rng, check_positive_int, check_prob
-from .intervals import hdi_of_samples
 from .models.base import Model
+from .numerics.intervals import hdi_of_samples
 
 if TYPE_CHECKING:
     import pandas as pd

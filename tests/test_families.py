@@ -184,11 +184,8 @@ def test_hdi_path_is_valid_for_the_family(name):
 
 
 def test_hdi_paths_name_the_closed_form_solvers():
-    from bayesgd import intervals
+    from bayesgd.numerics.families import _FAST as solvers
 
-    solvers = getattr(intervals, "_FAST", None)
-    if solvers is None:  # pragma: no cover - intervals restructured: its solvers moved
-        pytest.skip("bayesgd.intervals._FAST moved")
     paths = {record.hdi for record in FAMILIES.values()} - {None, "central"}
     assert paths <= set(solvers)
 

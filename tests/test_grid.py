@@ -22,7 +22,7 @@ import bayesgd as bg
 from bayesgd.conjugate import conjugate
 from bayesgd.errors import GridWarning
 from bayesgd.grid import GridPosterior, grid
-from bayesgd.intervals import hdi_of_grid
+from bayesgd.numerics.intervals import hdi_of_grid
 
 pytestmark = pytest.mark.filterwarnings("error::bayesgd.errors.GridWarning")
 

@@ -1,4 +1,4 @@
-"""bayesgd.intervals: exact, sample and grid highest-density intervals, checked against truth."""
+"""bayesgd.numerics.intervals: exact, sample and grid HDIs, checked against truth."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import optimize, stats
 
-import bayesgd.intervals as intervals
-from bayesgd.intervals import hdi_of_dist, hdi_of_grid, hdi_of_samples
+import bayesgd.numerics.intervals as intervals
 from bayesgd.numerics import families, hdi_dist
+from bayesgd.numerics.intervals import hdi_of_dist, hdi_of_grid, hdi_of_samples
 
 PROBS = [0.5, 0.9, 0.94, 0.99]
 
@@ -571,7 +571,12 @@ def test_docstring_examples_run():
 
 
 def test_public_names():
-    assert set(intervals.__all__) == {"hdi_of_dist", "hdi_of_samples", "hdi_of_grid"}
+    assert set(intervals.__all__) == {
+        "hdi_of_dist",
+        "hdi_of_samples",
+        "hdi_of_grid",
+        "shortest_window",
+    }
 
 
 def test_shortest_window_is_the_one_search_of_draws_and_grids():

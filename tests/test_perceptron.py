@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.special import expit
 
-from bayesgd.intervals import hdi_of_samples
 from bayesgd.models.perceptron import Backward, Forward, Perceptron
+from bayesgd.numerics.intervals import hdi_of_samples
 from bayesgd.posterior import SamplePosterior
 from bayesgd.predictive import Prediction, predict
 

@@ -83,11 +83,7 @@ def _parse_element(model: Model, element: Any) -> tuple[str, tuple[int, ...]]:
 
 def _model_with(model: Model, data: Mapping[str, Any]) -> Model:
     """A new model that has also seen ``data``; ``model`` itself is left unchanged."""
-    # Transition: models gain ``updated`` (copy) while ``update`` becomes in place; until
-    # then ``update`` is the copying form. After the merge this is ``model.updated(**data)``.
-    if hasattr(type(model), "updated"):
-        return model.updated(**data)
-    return model.update(**data)
+    return model.updated(**data)
 
 
 def _check_kwargs(new: Mapping[str, Any], allowed: tuple[str, ...], what: str) -> None:

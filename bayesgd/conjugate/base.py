@@ -115,7 +115,7 @@ class ConjugatePosterior(Posterior):
         return np.array(np.broadcast_to(out, q.shape + shape), dtype=float)
 
     def _hdi(self, name: str, prob: float) -> tuple[np.ndarray, np.ndarray]:
-        from ..intervals import hdi_of_dist
+        from ..numerics.intervals import hdi_of_dist
 
         return hdi_of_dist(self._marginals[name], prob)
 

@@ -15,7 +15,7 @@ from ..numerics.special import beta_mean_sd, log_gamma_ratio
 from ..numerics.special import betaln as betaln_wide
 from ._common import _check_count, _check_kwargs, _check_positive, _out, _reduce
 from .base import ConjugatePosterior
-from .roles import _as_beta, not_conjugate, register_role
+from .roles import not_conjugate, register_role
 
 __all__ = ["betanbinom_real"]
 
@@ -298,7 +298,7 @@ def _beta_role(name: str, predict: Callable[[_BetaPosterior, Mapping[str, Any]],
     def build(model: Model) -> _BetaPosterior:
         if set(model.parameters) != {"p"}:
             raise not_conjugate(model)
-        got = _as_beta(model.parameters["p"].prior)
+        got = model.parameters["p"].prior.as_conjugate("beta")
         if isinstance(got, str):
             raise not_conjugate(model, got)
         return _BetaPosterior(model, *got, pair=name, predict=predict)

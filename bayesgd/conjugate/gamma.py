@@ -20,7 +20,7 @@ from scipy.special import gammaln, xlogy
 from ..models.base import Model
 from ._common import _check_kwargs, _check_positive, _out, _reduce
 from .base import ConjugatePosterior
-from .roles import _as_gamma, not_conjugate, register_role
+from .roles import not_conjugate, register_role
 
 __all__ = ["GammaRate", "register_gamma_rate"]
 
@@ -162,7 +162,7 @@ def register_gamma_rate(role: GammaRate, *, pairs: tuple[str, ...]) -> None:
     def build(model: Model) -> _GammaPosterior:
         if set(model.parameters) != {role.parameter}:
             raise not_conjugate(model)
-        got = _as_gamma(model.parameters[role.parameter].prior)
+        got = model.parameters[role.parameter].prior.as_conjugate("gamma")
         if isinstance(got, str):
             raise not_conjugate(model, got)
         return _GammaPosterior(model, *got, role=role)

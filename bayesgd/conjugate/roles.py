@@ -19,13 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..errors import NotConjugateError
 from ..models.base import Model
-from ..priors import UnivariatePrior
 
 if TYPE_CHECKING:
     from .base import ConjugatePosterior
@@ -114,32 +111,3 @@ def not_conjugate(model: Model, reason: str = "") -> NotConjugateError:
         f"Use bg.grid, bg.map_estimate, bg.laplace or bg.sample_pymc instead. "
         f"The conjugate pairs are:\n{pairs}"
     )
-
-
-# Prior readers: the conjugate parameters of the prior families a role accepts.
-
-
-def _as_beta(prior: Any) -> tuple[np.ndarray, np.ndarray] | str:
-    """(a, b) of a standard beta prior (or ``uniform(0, 1)``), or why it is not one."""
-    if not isinstance(prior, UnivariatePrior):
-        return ""
-    if prior.family == "beta":
-        if np.any(prior.loc != 0) or np.any(prior.scale != 1):
-            return " (a beta prior must have the standard loc=0, scale=1 to be conjugate)"
-        return prior._shape_args[0], prior._shape_args[1]
-    if prior.family == "uniform" and np.all(prior.loc == 0) and np.all(prior.scale == 1):
-        return np.ones(prior.loc.shape), np.ones(prior.loc.shape)
-    return ""
-
-
-def _as_gamma(prior: Any) -> tuple[np.ndarray, np.ndarray] | str:
-    """(shape a, rate b) of a gamma-family prior with loc 0, or the reason it is not one."""
-    if not isinstance(prior, UnivariatePrior) or prior.family not in ("gamma", "expon", "chi2"):
-        return ""
-    if np.any(prior.loc != 0):
-        return f" (a {prior.family} prior must have loc=0 to be conjugate)"
-    if prior.family == "gamma":
-        return prior._shape_args[0], 1.0 / prior.scale
-    if prior.family == "expon":
-        return np.ones(prior.scale.shape), 1.0 / prior.scale
-    return 0.5 * prior._shape_args[0], 0.5 / prior.scale

@@ -44,8 +44,8 @@ from ._common import _check_kwargs, _reduce
 from .base import ConjugatePosterior
 from .gamma import _GammaPosterior
 from .normal import _NIGPosterior, _NormalMeanPosterior, _NormalVariancePosterior
-from .roles import _as_gamma, register_role
 from .roles import not_conjugate as _not_conjugate
+from .roles import register_role
 
 __all__ = ["NEW_CONJUGATE_PAIRS", "logt"]
 
@@ -289,7 +289,7 @@ def _dispatch_gamma(model: Model) -> ConjugatePosterior:
             " (a Gamma likelihood is conjugate only in its rate: alpha a fixed number and "
             "beta=stats.gamma(a, scale=1/b))",
         )
-    got = _as_gamma(model.parameters["beta"].prior)
+    got = model.parameters["beta"].prior.as_conjugate("gamma")
     if isinstance(got, str):
         raise _not_conjugate(
             model, got or " (the rate beta needs a gamma prior, stats.gamma(a, scale=1/b))"

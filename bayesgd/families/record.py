@@ -72,7 +72,7 @@ class Family:
         parameters do not qualify (``""``: no reason to add).
     hdi : str or None
         The exact HDI's fast path: ``"central"`` for symmetric unimodal families, or the name
-        of a closed-form solver of :mod:`bayesgd.intervals` (``"beta"``, ``"gamma"``,
+        of a closed-form solver of :mod:`bayesgd.numerics.hdi_dist` (``"beta"``, ``"gamma"``,
         ``"invgamma"``, ``"lognorm"``); None for the generic solver.
     hdi_form : callable or None
         ``(shapes, scale) -> (shapes, scale)`` onto the solver named by ``hdi`` (chi2 is a

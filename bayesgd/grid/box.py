@@ -9,10 +9,8 @@ the mass; half-line axes are searched in log coordinates (:func:`_box_from_log`)
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from .constants import (
     _FAR_TAIL_MASSES,
@@ -32,40 +30,6 @@ from .quadrature import _centres
 __all__ = ["find_box"]
 
 
-def _prior_range(param: Any, q: float) -> tuple[np.ndarray, np.ndarray]:
-    """Elementwise ``(q, 1 - q)`` prior quantiles of one parameter (shape ``param.shape``)."""
-    from ..priors import DirichletPrior, MvNIGPrior, MvNormalPrior, NIGPrior, UnivariatePrior
-
-    prior, shape, name = param.prior, param.shape, param.name
-    if isinstance(prior, UnivariatePrior):
-        lo, hi = prior.dist.ppf(q), prior.dist.isf(q)
-    elif isinstance(prior, DirichletPrior):
-        lo, hi = 0.0, 1.0
-    elif isinstance(prior, MvNormalPrior):
-        dist = stats.norm(prior.mean_, np.sqrt(np.diag(prior.cov)))
-        lo, hi = dist.ppf(q), dist.isf(q)
-    elif isinstance(prior, NIGPrior | MvNIGPrior):
-        if isinstance(prior, NIGPrior):
-            m, scale2, a, b = prior.mu, 1.0 / prior.lmbda, prior.a, prior.b
-        else:
-            d = prior.dist
-            m, scale2, a, b = d.mean_, np.diag(d.cov), d.a, d.b
-        if name == prior.names[0]:
-            dist = stats.t(2 * a, loc=m, scale=np.sqrt(b * scale2 / a))
-        else:
-            dist = stats.invgamma(a, scale=b)
-        lo, hi = dist.ppf(q), dist.isf(q)
-    else:  # any other prior: its draws
-        draws = prior.rvs((20000,), np.random.default_rng(0))[name]
-        lo, hi = np.quantile(draws, [1e-3, 1 - 1e-3], axis=0)
-        span = hi - lo
-        lo, hi = lo - span, hi + span
-    return (
-        np.broadcast_to(np.asarray(lo, dtype=float), shape),
-        np.broadcast_to(np.asarray(hi, dtype=float), shape),
-    )
-
-
 def _initial_box(layout: _Layout, lo: np.ndarray, hi: np.ndarray, fixed: np.ndarray):
     lo, hi = lo.copy(), hi.copy()
     for name, param in layout.model.parameters.items():
@@ -74,7 +38,7 @@ def _initial_box(layout: _Layout, lo: np.ndarray, hi: np.ndarray, fixed: np.ndar
         if all(fixed[a] for a in axes) or finite.all():
             q_lo = q_hi = np.zeros(param.shape)
         else:
-            q_lo, q_hi = _prior_range(param, _PRIOR_QUANTILE)
+            q_lo, q_hi = param.prior.grid_box(name, _PRIOR_QUANTILE)
         for el_name in layout.param_elements[name]:
             el = layout.elements[el_name]
             if el.axis is None or fixed[el.axis]:

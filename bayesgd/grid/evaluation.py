@@ -15,7 +15,7 @@ def _needs_memory_probe(model: Model) -> bool:
     return (
         model.likelihood == "custom"
         and type(model).bytes_per_evaluation is Model.bytes_per_evaluation
-        and getattr(model, "_bytes_hint", None) is None
+        and model._bytes_hint is None
     )
 
 

@@ -69,8 +69,8 @@ class GridPosterior(Posterior):
     ``median`` and ``hdi`` use each marginal reconstructed between the cell centres (a cubic
     spline of its log density, the power law factored out at a power-law edge) on a finer grid
     reaching the box edges: quantiles invert its cumulative Simpson integral (cubic Hermite
-    inside a cell), the HDI is :func:`bayesgd.intervals.hdi_of_grid` of it (or the shortest
-    interval of its CDF next to a power-law edge, where linear pieces mismeasure the mass).
+    inside a cell), the HDI is :func:`~bayesgd.numerics.intervals.hdi_of_grid` of it (or the
+    shortest interval of its CDF next to a power-law edge, where linear pieces mismeasure the mass).
     ``mode`` starts at the best grid point and is refined by Newton steps on the model's own log
     density and gradient, so it is accurate far beyond the grid spacing; a mode on a box edge
     (``k = 0`` under a flat prior) or on a face of the simplex stays there. ``sample`` draws
@@ -317,7 +317,7 @@ class GridPosterior(Posterior):
         return out
 
     def _hdi(self, name, prob):
-        from ..intervals import hdi_of_grid
+        from ..numerics.intervals import hdi_of_grid
 
         shape = self.model.parameters[name].shape
         low = np.empty(shape if shape else ())
@@ -418,11 +418,5 @@ class GridPosterior(Posterior):
 
 
 def _updated_model(model: Model, data: Mapping[str, Any]) -> Model:
-    """A new model with ``data`` added; ``model`` is unchanged.
-
-    Models are moving to ``update`` in place and ``updated`` returning a copy (issue 13);
-    this works with either until both sides are merged (then: ``model.updated(**data)``).
-    """
-    if getattr(type(model), "updated", None) is not None:
-        return model.updated(**data)
-    return model.update(**data)
+    """A new model with ``data`` added; ``model`` is unchanged."""
+    return model.updated(**data)

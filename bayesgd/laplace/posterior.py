@@ -262,7 +262,7 @@ class LaplacePosterior(Posterior):
             return (mean - z * sd).reshape(shape), (mean + z * sd).reshape(shape)
         b = self._block(name)
         if b.simplex:
-            from ..intervals import hdi_of_samples
+            from ..numerics.intervals import hdi_of_samples
 
             return hdi_of_samples(self._simplex_draws(name), prob, axis=0)
         if isinstance(b.transform, Identity):

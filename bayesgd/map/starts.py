@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
 
 from .._validation import as_rng
 from ..models.base import Model
-from ..priors import DirichletPrior, MvNIGPrior, MvNormalPrior, NIGPrior, UnivariatePrior
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,24 +32,8 @@ def central_point(model: Model) -> dict[str, np.ndarray]:
     if start is not None:  # models whose central point is a saddle (neural networks) give one
         return {name: np.asarray(value, dtype=float) for name, value in start.items()}
     out: dict[str, np.ndarray] = {}
-    for prior in model.priors:
-        if isinstance(prior, UnivariatePrior):
-            out[prior.names[0]] = np.asarray(prior.dist.median(), dtype=float)
-        elif isinstance(prior, DirichletPrior):
-            out[prior.names[0]] = prior.alpha / prior.alpha.sum()
-        elif isinstance(prior, MvNormalPrior):
-            out[prior.names[0]] = prior.mean_.copy()
-        elif isinstance(prior, NIGPrior):
-            out[prior.names[0]] = np.asarray(prior.mu, dtype=float)
-            out[prior.names[1]] = np.asarray(stats.invgamma(prior.a, scale=prior.b).median())
-        elif isinstance(prior, MvNIGPrior):
-            nig = prior.dist
-            out[prior.names[0]] = nig.mean_.copy()
-            out[prior.names[1]] = np.asarray(stats.invgamma(nig.a, scale=nig.b).median())
-        else:  # an unknown prior: the image of u = 0
-            for name in prior.names:
-                param = model.parameters[name]
-                out[name] = param.transform.forward(np.zeros(param.unconstrained_shape))
+    for prior in model.priors:  # each prior's record knows its centre
+        out.update(prior.central_point())
     return {
         name: np.broadcast_to(out[name], param.shape).astype(float)
         for name, param in model.parameters.items()

@@ -423,11 +423,7 @@ def hdi_of_dist(dist: Any, prob: float = 0.94) -> tuple[np.ndarray, np.ndarray]:
             f"dist has invalid parameters in {int(np.count_nonzero(bad))} group(s) "
             f"(scipy.stats.{name} with these arguments is not a distribution)"
         )
-    # Map families onto the closed-form fast paths where one exists.
-    if name in ("chi2", "erlang"):
-        if name == "chi2":
-            shp, scale_f = [0.5 * shp[0]], 2.0 * scale_f
-        name, rv = "gamma", stats.gamma
+    name, rv, shp, scale_f = _fast_path(name, rv, shp, scale_f)
     size = loc_f.size
     low = np.empty(size)
     high = np.empty(size)
@@ -435,7 +431,7 @@ def hdi_of_dist(dist: Any, prob: float = 0.94) -> tuple[np.ndarray, np.ndarray]:
         sl = slice(start, min(start + _CHUNK, size))
         params = tuple(np.ascontiguousarray(s[sl]) for s in shp)
         n = sl.stop - sl.start
-        if name in _SYMMETRIC:
+        if name == "central":
             fam = _Family(rv, params, n)
             with np.errstate(all="ignore"):
                 lo_c, hi_c = fam.ppf(0.5 * (1 - prob)), fam.isf(0.5 * (1 - prob))
@@ -445,3 +441,25 @@ def hdi_of_dist(dist: Any, prob: float = 0.94) -> tuple[np.ndarray, np.ndarray]:
         low[sl] = loc_f[sl] + scale_f[sl] * lo_c
         high[sl] = loc_f[sl] + scale_f[sl] * hi_c
     return low.reshape(batch), high.reshape(batch)
+
+
+def _fast_path(name: str, rv: Any, shp: list, scale: np.ndarray) -> tuple[str, Any, list, Any]:
+    """The HDI path of a family: ``"central"``, a closed-form solver's name, or its own name.
+
+    A prior family's record says which (:attr:`bayesgd.families.Family.hdi`, with its change of
+    parameters ``hdi_form``: chi2 is a gamma); families that are not priors are read from
+    :data:`_SYMMETRIC` (and erlang is a gamma).
+    """
+    from ..families import FAMILIES
+
+    record = FAMILIES.get(name)
+    if record is not None and record.hdi is not None:
+        if record.hdi_form is not None:
+            new_shapes, scale = record.hdi_form(tuple(shp), scale)
+            shp = list(new_shapes)
+        if record.hdi == "central":
+            return "central", rv, shp, scale
+        return record.hdi, getattr(stats, record.hdi), shp, scale
+    if name == "erlang":
+        return "gamma", stats.gamma, shp, scale
+    return ("central" if name in _SYMMETRIC else name), rv, shp, scale
