@@ -70,7 +70,8 @@ class GridPosterior(Posterior):
     spline of its log density, the power law factored out at a power-law edge) on a finer grid
     reaching the box edges: quantiles invert its cumulative Simpson integral (cubic Hermite
     inside a cell), the HDI is :func:`~bayesgd.numerics.intervals.hdi_of_grid` of it (or the
-    shortest interval of its CDF next to a power-law edge, where linear pieces mismeasure the mass).
+    shortest interval of its CDF next to a power-law edge, where linear pieces mismeasure the
+    mass).
     ``mode`` starts at the best grid point and is refined by Newton steps on the model's own log
     density and gradient, so it is accurate far beyond the grid spacing; a mode on a box edge
     (``k = 0`` under a flat prior) or on a face of the simplex stays there. ``sample`` draws
