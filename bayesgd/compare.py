@@ -35,13 +35,15 @@ if TYPE_CHECKING:
 __all__ = ["METHODS", "Comparison", "compare"]
 
 #: Every method name ``compare`` knows, in the order it reports them.
-METHODS: tuple[str, ...] = ("conjugate", "grid", "map", "laplace", "pymc")
+METHODS: tuple[str, ...] = ("conjugate", "grid", "map", "laplace", "vi", "pathfinder", "pymc")
 #: The grid is run by default only up to this many scalar dimensions.
 GRID_MAX_DIMS = 3
 #: What a point estimate's row says of its empty cells.
 POINT_NOTE = "point estimate: no mean, sd or HDI"
-_SHOWN = ["method", "parameter", "mean", "sd", "mode", "hdi_low", "hdi_high", "seconds", "note"]
-_FLOATS = ("mean", "sd", "mode", "hdi_low", "hdi_high", "seconds")
+_SHOWN = [
+    "method", "parameter", "mean", "sd", "mode", "hdi_low", "hdi_high", "seconds", "khat", "note"
+]  # fmt: skip
+_FLOATS = ("mean", "sd", "mode", "hdi_low", "hdi_high", "seconds", "khat")
 
 
 @dataclass
@@ -60,7 +62,9 @@ class Comparison:
         standard deviations; ``healthy`` (False on the rows of a method whose own diagnostics
         failed, e.g. NUTS with divergences or a large R-hat: do not trust those numbers) and
         ``note`` (why a row is unhealthy, or why its cells are empty: the MAP is a point
-        estimate, with no mean, sd or HDI).
+        estimate, with no mean, sd or HDI); ``khat``, the PSIS trust number of an
+        approximation against the model's exact log density (below 0.5 good, up to 0.7
+        usable, above 0.7 do not trust; NaN for exact methods, NUTS and the MAP).
     reference : str
         The method the distances are measured from.
     skipped : dict
@@ -116,6 +120,7 @@ class Comparison:
                         f"predictions: the largest gap between the MAP plug-in and a posterior "
                         f"predictive mean is {gap.max():.3g} (input row {worst})."
                     )
+        lines += self._trust_lines()
         for method, result in self.results.items():
             if _problems(result):
                 lines.append(
@@ -128,6 +133,22 @@ class Comparison:
         for method, why in self.skipped.items():
             lines.append(f"{method} not run: {why}")
         return "\n".join(lines)
+
+    def _trust_lines(self) -> list[str]:
+        """One sentence per approximation with a k-hat: can it be trusted here?"""
+        from .trust import khat_verdict
+
+        out = []
+        khats = self.table.groupby("method", sort=False)["khat"].first().dropna()
+        for method, k in khats.items():
+            verdict = khat_verdict(float(k))
+            advice = {
+                "good": "close to the posterior",
+                "usable": "usable, its importance-resampled draws more so",
+                "do not trust": "do not trust it here; importance resampling cannot fix it either",
+            }[verdict]
+            out.append(f"{method}: k-hat {k:.2f}, {advice}.")
+        return out
 
     def _shown(self) -> pd.DataFrame:
         """The table as printed: an unhealthy row's note points to the words below it."""
@@ -195,6 +216,7 @@ def _rows_for(method: str, result: Any, model: Model, prob: float, seconds: floa
         return rows
     problems = _problems(result)
     note = ("unhealthy: " + "; ".join(problems)) if problems else ""
+    khat = _khat(result, model)
     summary = result.summary(prob=prob)
     low_name, high_name = summary.columns[-2], summary.columns[-1]
     for element, row in summary.iterrows():
@@ -208,11 +230,20 @@ def _rows_for(method: str, result: Any, model: Model, prob: float, seconds: floa
                 "hdi_low": row[low_name],
                 "hdi_high": row[high_name],
                 "seconds": seconds,
+                "khat": khat,
                 "healthy": not problems,
                 "note": note,
             }
         )
     return rows
+
+
+def _khat(result: Any, model: Model) -> float:
+    """The PSIS k-hat of an approximation (NaN where it cannot evaluate its own density)."""
+    try:
+        return float(result.khat(model, rng=0))
+    except NotApplicableError:
+        return np.nan
 
 
 def _runners(
@@ -222,6 +253,7 @@ def _runners(
     from .grid import grid
     from .laplace import laplace
     from .map import map_estimate
+    from .variational import pathfinder, vi
 
     def run_pymc(model: Model) -> Any:
         from .pymc import sample_pymc
@@ -233,6 +265,8 @@ def _runners(
         "grid": lambda m: grid(m, **options.get("grid", {})),
         "map": lambda m: map_estimate(m, **options.get("map", {})),
         "laplace": lambda m: laplace(m, **options.get("laplace", {})),
+        "vi": lambda m: vi(m, **{"rng": rng, **options.get("vi", {})}),
+        "pathfinder": lambda m: pathfinder(m, **{"rng": rng, **options.get("pathfinder", {})}),
         "pymc": run_pymc,
     }
 

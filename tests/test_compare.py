@@ -75,7 +75,10 @@ def test_default_methods_skip_conjugate_when_none_exists_and_use_grid_as_referen
     cmp = bg.compare(model, methods=None, options={"pymc": {"draws": 300, "tune": 300}}, rng=1)
     assert cmp.reference == "grid"
     assert "conjugate" in cmp.skipped
-    assert set(cmp.table["method"]) == {"grid", "map", "laplace", "pymc"}
+    assert set(cmp.table["method"]) == {"grid", "map", "laplace", "vi", "pathfinder", "pymc"}
+    khat = cmp.table.groupby("method")["khat"].first()
+    assert khat[["grid", "map", "pymc"]].isna().all()  # exact, point, NUTS: no k-hat
+    assert khat[["laplace", "vi", "pathfinder"]].notna().all()
     pymc = cmp.table[cmp.table["method"] == "pymc"].set_index("parameter")
     grid = cmp.table[cmp.table["method"] == "grid"].set_index("parameter")
     # NUTS agrees with the grid within a loose Monte Carlo band (600 draws)
@@ -221,7 +224,13 @@ def test_default_methods_that_do_not_apply_are_skipped_with_the_reason():
         cmp = bg.compare(model, rng=1, options={"pymc": {"draws": 300, "tune": 300}})
     assert set(cmp.skipped) == {"conjugate", "laplace"}
     assert "kink" in cmp.skipped["laplace"]
-    assert set(cmp.table["method"]) == {"grid", "map", "pymc"}
+    assert set(cmp.table["method"]) == {
+        "grid",
+        "map",
+        "vi",
+        "pathfinder",
+        "pymc",
+    }  # no kink for them
     with pytest.raises(bg.NotApplicableError, match="kink"):
         bg.compare(model, methods=["map", "laplace"])
     assert issubclass(bg.NotConjugateError, bg.NotApplicableError)
