@@ -88,3 +88,12 @@ def test_derive_needs_names():
         post.derive()
     with pytest.raises(ValueError, match="draws"):
         post.derive(x=lambda p: p[0], draws=0)
+
+
+def test_grid_prob_is_a_sum_over_its_cells():
+    g = bg.grid(_ab_model())
+    p = g.prob(lambda p: p[1] > p[0])
+    assert p.mcse == 0 and "grid" in p.method
+    assert float(p) == pytest.approx(_p_b_greater(), abs=2e-5)  # to the grid's resolution
+    d = g.derive(diff=lambda p: p[1] - p[0], rng=0)
+    assert d.mean()["diff"] == pytest.approx(66 / 1002 - 51 / 1002, abs=3e-4)

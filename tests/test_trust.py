@@ -108,3 +108,12 @@ def test_untrustworthy_correction_warns():
         q = bg.laplace(m, space="constrained")
     with pytest.warns(bg.ImportanceWarning, match="k-hat"):
         q.importance_resample(m, size=250, rng=0)  # 1000 proposals, k-hat 0.72 at rng=0
+
+
+def test_a_grid_posterior_checks_its_own_resolution():
+    m = bg.datasets.challenger_model()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bg.GridWarning)
+        coarse = bg.grid(m, points=15).khat(m, draws=4000, rng=0)
+    fine = bg.grid(m).khat(m, draws=4000, rng=0)
+    assert fine < 0.1 < coarse  # cells uniform in a coarse grid miss the density's shape

@@ -341,6 +341,19 @@ class GridPosterior(Posterior):
         return {n: v.copy() for n, v in self._cache["mode"].items()}
 
     def _sample(self, shape, rng):
+        return self._draws_with_log_density(shape, rng)[0]
+
+    def _weighted_points(self):
+        """The cells' centres and probabilities: sums over them are exact on the grid."""
+        prob = self._t.prob.ravel()
+        keep = np.flatnonzero(prob > 0)
+        idx = np.unravel_index(keep, self._t.shape)
+        centres = np.stack([x[i] for x, i in zip(self._t.nodes, idx, strict=True)], axis=1)
+        theta = self._t.layout.theta(centres)
+        return {n: np.moveaxis(v, 0, -1) for n, v in theta.items()}, prob[keep] / prob[keep].sum()
+
+    def _draws_with_log_density(self, shape, rng):
+        """Draws uniform within cells picked by their mass; the density is mass / volume."""
         size = int(np.prod(shape, dtype=np.int64))
         cdf = np.cumsum(self._t.prob.ravel())
         cdf /= cdf[-1]
@@ -364,7 +377,11 @@ class GridPosterior(Posterior):
                 bad = np.flatnonzero(sums > 1.0)
                 coords[np.ix_(bad, axes)] /= sums[bad, None]
         theta = self._t.layout.theta(coords)
-        return {n: v.reshape(shape + v.shape[1:]) for n, v in theta.items()}
+        h = self._t.h
+        with np.errstate(divide="ignore"):
+            log_q = np.log(self._t.prob.ravel()[cells]) - float(np.sum(np.log(h[h > 0])))
+        draws = {n: v.reshape(shape + v.shape[1:]) for n, v in theta.items()}
+        return draws, log_q.reshape(shape)
 
     def updated(self, **more_data: Any) -> GridPosterior:
         """A new grid posterior after also seeing ``more_data``; this one is unchanged.
