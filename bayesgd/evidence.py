@@ -104,8 +104,10 @@ def _check_same_data(m1: Model, m2: Model) -> None:
             "streamed past the data) has none to compare"
         )
     common = sorted(set(d1) & set(d2))
+    # the same observations may be laid out per group ((1, G)) or pooled ((G,)): compare values
     same = bool(common) and all(
-        d1[k].shape == d2[k].shape and np.array_equal(d1[k], d2[k]) for k in common
+        d1[k].size == d2[k].size and np.array_equal(np.ravel(d1[k]), np.ravel(d2[k]))
+        for k in common
     )
     if not same:
         raise ValueError(

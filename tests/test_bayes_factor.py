@@ -84,3 +84,17 @@ def test_bad_arguments():
     custom = bg.Model(priors={"a": stats.norm(0, 1)}, log_likelihood=lambda a: -0.5 * a**2)
     with pytest.raises(ValueError, match="observations"):
         bg.bayes_factor(custom, custom)
+
+
+def test_pooled_against_separate_rates_of_the_same_counts():
+    from scipy.special import betaln
+
+    k, n = np.array([412, 468, 431]), np.array([9850, 9912, 9790])
+    separate = bg.Binomial(k=k, n=n, p=stats.beta(np.ones(3), np.ones(3)))
+    pooled = bg.Binomial(k=k, n=n, p=stats.beta(1, 1))
+    bf = bg.bayes_factor(pooled, separate)
+    log_c = np.sum(np.log(comb(n, k)))
+    want = (betaln(1 + k.sum(), 1 + (n - k).sum()) + log_c) - (
+        np.sum(betaln(1 + k, 1 + n - k)) + log_c
+    )
+    assert bf.log_value == pytest.approx(want, abs=1e-9)
