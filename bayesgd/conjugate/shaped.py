@@ -23,8 +23,8 @@ Examples
 >>> from scipy import stats
 >>> import bayesgd as bg
 >>> post = bg.conjugate(bg.LogNormal(y=np.exp([0.5, 1.5]), mu=stats.norm(0, 1), sigma=1.0))
->>> post.hyper  # the Normal-Normal update of log y = [0.5, 1.5]
-{'loc': 0.6666666666666666, 'scale': 0.5773502691896258}
+>>> {k: round(v, 12) for k, v in post.hyper.items()}  # Normal-Normal update of log y
+{'loc': 0.666666666667, 'scale': 0.57735026919}
 >>> post.predictive().dist.name
 'lognorm'
 """
