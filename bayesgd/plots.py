@@ -39,6 +39,7 @@ __all__ = [
     "plot_convergence",
     "plot_descent_paths",
     "plot_draws",
+    "plot_elbo",
     "plot_loss_and_gradient",
     "plot_updates",
 ]
@@ -49,6 +50,8 @@ _METHOD_STYLE = {
     "laplace": {"color": "tab:green", "linestyle": "-."},
     "pymc": {"color": "tab:orange", "linestyle": ":"},
     "map": {"color": "tab:red", "linestyle": "-"},
+    "vi": {"color": "tab:purple", "linestyle": "-"},
+    "pathfinder": {"color": "tab:brown", "linestyle": "--"},
 }
 
 
@@ -495,6 +498,39 @@ def plot_convergence(result: Any, *, axes: Any = None) -> list[Any]:
     ax_step.set_xlabel("iteration")
     ax_step.set_ylabel("step size")
     return [ax_conv, ax_step]
+
+
+def plot_elbo(result: Any, *, ax: Any = None) -> Any:
+    """The ELBO of a :func:`bayesgd.vi` run against iteration, as its history recorded it.
+
+    The ELBO is estimated at every check from the same draws (common random numbers), so the
+    curve shows how ``q`` moved; the last point, after the averaging phase, is the final
+    estimate from fresh draws, with its Monte Carlo error as a bar.
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> import bayesgd as bg
+    >>> q = bg.vi(bg.Binomial(k=7, n=10, p=stats.beta(2, 2)), rng=0)
+    >>> ax = plot_elbo(q)
+    >>> ax.get_ylabel()
+    'ELBO'
+    """
+    from .variational import VIPosterior
+
+    if not isinstance(result, VIPosterior):
+        raise TypeError(f"result must be a bg.vi posterior, got {type(result).__name__}")
+    ax = _axes(ax)
+    h = result.history
+    ax.plot(h["iteration"][:-1], h["elbo"][:-1], color="tab:purple", label="ELBO at checks")
+    ax.errorbar(
+        [h["iteration"].iloc[-1]], [result.elbo], yerr=[2 * result.elbo_mcse], fmt="o",
+        color="black", label="final ELBO ± 2 MCSE",
+    )  # fmt: skip
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("ELBO")
+    ax.legend(frameon=False)
+    return ax
 
 
 def plot_draws(

@@ -202,7 +202,7 @@ for ax, batch in zip(axes, batches, strict=True):
 # %%
 sequential = bg.conjugate(start)
 for batch in batches:
-    sequential = sequential.update(**batch)
+    sequential.update(**batch)  # in place, like dict.update
 print("one batch at a time:", sequential.hyper, " all at once:", post.hyper)
 assert sequential.hyper == post.hyper
 

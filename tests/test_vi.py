@@ -157,3 +157,15 @@ def test_a_diverging_step_raises_with_a_step_that_fits():
     assert 0 < err.suggested_lr < 1e6
     q = bg.vi(m, optimizer="gd", lr=err.suggested_lr, rng=0, max_iter=4000)
     assert np.all(np.isfinite(q.mean_vector))
+
+
+def test_plot_elbo_shows_the_history():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    q = bg.vi(bg.Binomial(k=7, n=10, p=stats.beta(2, 2)), rng=0)
+    ax = bg.plots.plot_elbo(q)
+    line = ax.get_lines()[0]
+    np.testing.assert_array_equal(line.get_ydata(), q.history["elbo"].to_numpy()[:-1])
+    with pytest.raises(TypeError, match="bg.vi"):
+        bg.plots.plot_elbo(bg.laplace(bg.Binomial(k=7, n=10, p=stats.beta(2, 2))))
