@@ -167,5 +167,5 @@ def test_plot_elbo_shows_the_history():
     ax = bg.plots.plot_elbo(q)
     line = ax.get_lines()[0]
     np.testing.assert_array_equal(line.get_ydata(), q.history["elbo"].to_numpy()[:-1])
-    with pytest.raises(TypeError, match="bg.vi"):
+    with pytest.raises(TypeError, match=r"bg\.vi"):
         bg.plots.plot_elbo(bg.laplace(bg.Binomial(k=7, n=10, p=stats.beta(2, 2))))
