@@ -41,3 +41,10 @@ def test_readme_examples_run_and_show_the_values_they_claim():
     assert bg.grid(m).mean()["p"] == pytest.approx(0.6428, abs=1e-4)
     assert bg.laplace(m).sd()["p"] == pytest.approx(0.1218, abs=1e-4)
     assert "lies 0.19 posterior sd above the posterior mean 0.6429" in namespace["cmp"].explain()
+    # the analysis section's comments
+    assert namespace["ab"].table.loc["B", "prob_best"] == pytest.approx(0.924, abs=5e-4)
+    assert namespace["ab"].table.loc["B", "expected_loss"] == pytest.approx(0.00035, abs=5e-6)
+    low, high = namespace["lift"].hdi(0.95)["lift"]
+    assert (low, high) == pytest.approx((-0.12, 0.80), abs=0.01)
+    bf = bg.bayes_factor(namespace["pooled"], namespace["rates"].model)
+    assert bf.method == "conjugate" and bf.value == pytest.approx(13.6, abs=0.05)
