@@ -11,11 +11,10 @@ __all__: list[str] = []
 
 
 def _needs_memory_probe(model: Model) -> bool:
-    """A custom likelihood without a ``bytes_per_evaluation`` hint: its cost is unknown."""
-    return (
-        model.likelihood == "custom"
-        and type(model).bytes_per_evaluation is Model.bytes_per_evaluation
-        and model._bytes_hint is None
+    """A model that does not say what one evaluation costs (a custom likelihood without a
+    ``bytes_per_evaluation`` hint, a PyMC model): its cost is measured."""
+    return type(model).bytes_per_evaluation is Model.bytes_per_evaluation and (
+        model._bytes_hint is None
     )
 
 
