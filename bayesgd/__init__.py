@@ -26,6 +26,7 @@ from .errors import (
 )
 from .evidence import BayesFactor, bayes_factor
 from .grid import GridPosterior, grid
+from .hierarchical import HierarchicalModel, HierarchicalPrior, hierarchical
 from .laplace import LaplacePosterior, NotPositiveDefiniteError, SupportWarning, laplace
 from .map import MAPResult, map_estimate
 from .models import (
@@ -84,6 +85,8 @@ __all__ = [
     "Geometric",
     "GridPosterior",
     "GridWarning",
+    "HierarchicalModel",
+    "HierarchicalPrior",
     "ImportanceWarning",
     "LaplacePosterior",
     "LinearRegression",
@@ -122,6 +125,7 @@ __all__ = [
     "conjugate",
     "datasets",
     "grid",
+    "hierarchical",
     "importance_resample",
     "is_conjugate",
     "khat",
