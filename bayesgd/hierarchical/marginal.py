@@ -33,8 +33,8 @@ from .model import HierarchicalModel
 
 __all__ = ["MarginalMAPResult", "marginal_laplace", "marginal_map"]
 
-#: A positive hyperparameter whose log falls below this is on the edge of its support.
-EDGE = -23.0
+#: A positive hyperparameter whose log falls below this, still pulled down, is at its edge.
+EDGE = -12.0
 
 
 @dataclass
@@ -128,18 +128,19 @@ def marginal_map(
     state = opt.init(z)
     history, it, at_edge = [], 0, False
     while it < max_iter:
-        if np.max(np.abs(grad)) < tol:
+        if _size(model, z, grad, jacobian) < tol:
             break
         it += 1
         _, state = opt.update(grad, state, z, value=loss, fun=fun)
         z, loss, grad = state.last_eval
         if record:
             history.append((np.array(z), float(loss), float(np.max(np.abs(grad)))))
-        at_edge = _on_edge(model, z)
+        at_edge = _on_edge(model, z, grad)
         if at_edge or state.stalled:
             break
+    at_edge = at_edge or _on_edge(model, z, grad)
     gnorm = float(np.max(np.abs(grad)))
-    converged = gnorm < tol or bool(state.stalled and not at_edge)
+    converged = _size(model, z, grad, jacobian) < tol or bool(state.stalled and not at_edge)
     if at_edge:
         warnings.warn(
             f"the marginal mode is on the edge of the support (a scale -> 0) at z={z}; the "
@@ -155,15 +156,36 @@ def marginal_map(
         )
     h = model.hyper_at(np.asarray(z)[None])
     params = {model.spec.names[a]: float(h[a][0]) for a in model.spec.free}
+    if at_edge and not model.coords.beta_pair:
+        for a, pos, zi, gi in zip(model.spec.free, model.coords.positive, z, grad, strict=True):
+            if pos and zi < EDGE and gi > 0:
+                params[model.spec.names[a]] = 0.0  # the mode is the support's edge itself
     return MarginalMAPResult(
         params, np.asarray(z), float(loss), gnorm, it, converged, at_edge, jacobian, history
     )
 
 
-def _on_edge(model: HierarchicalModel, z: np.ndarray) -> bool:
+def _size(model: HierarchicalModel, z: np.ndarray, grad: np.ndarray, jacobian: bool) -> float:
+    """Max-norm of the gradient, in ``h`` rather than ``log h`` for positive ``h < 1`` without
+    the Jacobian (there the gradient in ``log h`` vanishes like ``h`` toward a mode at 0)."""
+    if jacobian or model.coords.beta_pair:
+        return float(np.max(np.abs(grad)))
+    scale = np.where(model.coords.positive, np.minimum(np.exp(np.minimum(z, 0)), 1.0), 1.0)
+    return float(np.max(np.abs(grad) / scale))
+
+
+def _on_edge(model: HierarchicalModel, z: np.ndarray, loss_grad: np.ndarray) -> bool:
+    """A positive coordinate far below 1 whose loss still falls toward 0: the mode is at 0.
+
+    Without the Jacobian the gradient in ``log h`` vanishes like ``h`` as ``h -> 0``, so the
+    optimiser may stop there with a small gradient; the sign says which way the mode lies.
+    """
     if model.coords.beta_pair:
-        return bool(z[1] < EDGE)
-    return any(p and zi < EDGE for p, zi in zip(model.coords.positive, z, strict=True))
+        return bool(z[1] < EDGE and loss_grad[1] > 0)
+    return any(
+        p and zi < EDGE and gi > 0
+        for p, zi, gi in zip(model.coords.positive, z, loss_grad, strict=True)
+    )
 
 
 def hessian(model: HierarchicalModel, z: np.ndarray) -> np.ndarray:
