@@ -21,6 +21,7 @@ Examples
 """
 
 from . import datasets
+from .compare import compare
 from .grid import NestedGridPosterior, nested_grid
 from .marginal import MarginalMAPResult, marginal_laplace, marginal_map
 from .model import Bernoulli, Binomial, HierarchicalModel, Normal, Poisson
@@ -35,6 +36,7 @@ __all__ = [
     "NestedGridPosterior",
     "Normal",
     "Poisson",
+    "compare",
     "datasets",
     "hierarchical",
     "marginal_laplace",

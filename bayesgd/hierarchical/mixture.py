@@ -28,7 +28,7 @@ from ..intervals import hdi_of_grid
 
 __all__ = ["Mixture"]
 
-CHUNK_ELEMENTS = 2_000_000
+CHUNK_ELEMENTS = 500_000
 
 
 class Mixture:

@@ -33,7 +33,7 @@ from .spec import HierarchicalPrior
 __all__ = ["Bernoulli", "Binomial", "HierarchicalModel", "Normal", "Poisson"]
 
 #: Elements of one (hyper point x group) chunk: bounds memory whatever the number of groups.
-CHUNK_ELEMENTS = 2_000_000
+CHUNK_ELEMENTS = 500_000
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,35 @@ class HierarchicalPrior:
             out[a] = out[a] + (np.asarray(up) - np.asarray(down)) / (2 * step)
         return out
 
+    def build_model(self, likelihood: str, **kwargs: Any) -> Any:
+        """The hierarchical model of ``likelihood`` with this prior (the hook by which
+        ``bg.Binomial(k=..., n=..., p=bg.hierarchical(...))`` builds one).
+
+        ``likelihood`` is a model class's ``likelihood`` name (``"binomial"``,
+        ``"bernoulli"``, ``"normal"``, ``"poisson"``); ``kwargs`` are its constructor's.
+
+        Examples
+        --------
+        >>> from scipy import stats
+        >>> spec = hierarchical(stats.beta, a=stats.expon(), b=stats.expon())
+        >>> spec.build_model("binomial", k=[1, 2], n=[5, 5], p=spec).names
+        ('a', 'b', 'p')
+        """
+        from . import model
+
+        makers = {
+            "binomial": model.Binomial,
+            "bernoulli": model.Bernoulli,
+            "normal": model.Normal,
+            "poisson": model.Poisson,
+        }
+        if likelihood not in makers:
+            raise NotImplementedError(
+                f"no hierarchical {likelihood} model yet: hierarchical priors work with "
+                f"{', '.join(sorted(makers))}"
+            )
+        return makers[likelihood](**kwargs)
+
     def __repr__(self) -> str:
         parts = [
             f"{a}={self.fixed.get(a, self.priors.get(a, 'log_prior'))!r}" for a in self.hyper_names
