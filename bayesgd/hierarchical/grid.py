@@ -29,7 +29,7 @@ import numpy as np
 from scipy import special
 
 from .._validation import as_rng
-from ..errors import GridWarning, NotApplicableError
+from ..errors import GridWarning, NotApplicableError, NotConjugateError
 from ..intervals import hdi_of_grid
 from ..posterior import Posterior
 from .marginal import hessian, marginal_map, sample_groups
@@ -113,7 +113,11 @@ def _auto_box(model: HierarchicalModel) -> tuple[np.ndarray, np.ndarray]:
 
 
 def nested_grid(
-    model: HierarchicalModel, *, points: int | None = None, bounds: dict | None = None
+    model: HierarchicalModel,
+    *,
+    points: int | None = None,
+    bounds: dict | None = None,
+    inner: str | None = None,
 ) -> NestedGridPosterior:
     """Grid over the hyperparameters, the group parameters integrated out exactly inside.
 
@@ -127,6 +131,11 @@ def nested_grid(
         ``"log(a/b)"``, ``"log(a+b)"`` for a beta with both parameters free. Default: a box
         around the marginal mode, widened until the density at every face is ``exp(-25)`` of
         its peak.
+    inner : {"exact", "laplace"}, optional
+        How the groups are integrated out; default: the model's own (exact where conjugate,
+        Laplace otherwise). ``"exact"`` on a non-conjugate inner model raises
+        :class:`bayesgd.NotConjugateError`; ``"laplace"`` on a conjugate one is refused too
+        (the exact answer is at hand).
 
     Returns
     -------
@@ -139,6 +148,14 @@ def nested_grid(
     """
     if not isinstance(model, HierarchicalModel):
         raise TypeError(f"nested_grid needs a hierarchical model, got {model!r}")
+    if inner is not None and inner != model.inner.method:
+        if inner not in ("exact", "laplace"):
+            raise ValueError(f"inner must be 'exact' or 'laplace', got {inner!r}")
+        raise NotConjugateError(
+            f"inner={inner!r}: {type(model.inner).__name__} integrates the groups out by "
+            f"{model.inner.method!r}"
+            + (" (not conjugate: no closed form)" if inner == "exact" else " (exact: conjugate)")
+        )
     d = len(model.spec.free)
     if d > MAX_HYPER:
         raise ValueError(
@@ -161,7 +178,9 @@ class NestedGridPosterior(Posterior):
     log_density : ndarray
         Log density of the grid coordinates at every grid point (unnormalised).
     inner : str
-        How the groups were integrated out: ``"exact"`` (closed-form marginal likelihood).
+        How the groups were integrated out: ``"exact"`` (closed-form marginal likelihood) or
+        ``"laplace"`` (a Laplace approximation per group; the group marginals are then
+        mixtures of the Laplace Gaussians).
     """
 
     method = "grid"

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from .inner import BetaBinomial, GammaPoisson, Inner, NormalNormal
+from .inner import BetaBinomial, GammaPoisson, Inner, NormalNormal, PoissonLogNormal
 from .spec import HierarchicalPrior
 
 __all__ = ["Bernoulli", "Binomial", "HierarchicalModel", "Normal", "Poisson"]
@@ -373,9 +373,28 @@ def Normal(*, y: Any, sigma: Any, mu: Any, groups: Any = None) -> HierarchicalMo
     return HierarchicalModel(spec, NormalNormal(ybar, sbar, const), "mu", labels)
 
 
-def Poisson(*, k: Any, mu: Any, exposure: Any = None, groups: Any = None) -> HierarchicalModel:
-    """Counts ``k`` with rate ``mu`` per unit of ``exposure``; ``mu ~ Gamma(a, scale)``."""
-    spec = _spec(mu, "mu", "Poisson")
+def Poisson(
+    *, k: Any, mu: Any = None, log_mu: Any = None, exposure: Any = None, groups: Any = None
+) -> HierarchicalModel:
+    """Counts ``k`` with rate ``mu`` per unit of ``exposure``, hierarchical over the groups.
+
+    ``mu=bg.hierarchical(stats.gamma, ...)``: ``mu ~ Gamma(a, scale)`` per group, integrated
+    out exactly. ``log_mu=bg.hierarchical(stats.norm, ...)``: the Poisson GLMM with group
+    intercepts, ``log mu ~ Normal(loc, scale)``, integrated out by Laplace (INLA's inner step).
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> from bayesgd.hierarchical import hierarchical
+    >>> m = Poisson(k=[3, 9, 4], exposure=[2.0, 3.0, 1.0],
+    ...             log_mu=hierarchical(stats.norm, loc=stats.norm(0, 5), scale=stats.expon()))
+    >>> m.names, m.inner.method
+    (('loc', 'scale', 'log_mu'), 'laplace')
+    """
+    if (mu is None) == (log_mu is None):
+        raise TypeError("give exactly one of mu= (gamma family) and log_mu= (normal family)")
+    keyword = "mu" if log_mu is None else "log_mu"
+    spec = _spec(mu if log_mu is None else log_mu, keyword, "Poisson")
     t = np.asarray(1.0 if exposure is None else exposure, dtype=float)
     if not np.all(np.isfinite(t)) or np.any(t <= 0):
         raise ValueError("exposure must be finite and positive")
@@ -385,4 +404,5 @@ def Poisson(*, k: Any, mu: Any, exposure: Any = None, groups: Any = None) -> Hie
     const = np.sum(data["k"] * np.log(data["t"]) - special.gammaln(data["k"] + 1)) - np.sum(
         kk * np.log(tt) - special.gammaln(kk + 1)
     )
-    return HierarchicalModel(spec, GammaPoisson(kk, tt, const), "mu", labels)
+    inner = GammaPoisson if log_mu is None else PoissonLogNormal
+    return HierarchicalModel(spec, inner(kk, tt, const), keyword, labels)

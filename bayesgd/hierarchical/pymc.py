@@ -74,13 +74,11 @@ def to_pymc(model: HierarchicalModel) -> Any:
         if inner.family == "norm":
             eta = pm.Normal(f"{name}_eta", 0.0, 1.0, shape=g)
             theta = pm.Deterministic(name, h["loc"] + h["scale"] * eta)
-            pm.Normal("y", theta, np.sqrt(inner.s2), observed=inner.y)
         elif inner.family == "beta":
             theta = pm.Beta(name, h["a"], h["b"], shape=g)
-            pm.Binomial("k", n=inner.n.astype(int), p=theta, observed=inner.k.astype(int))
         else:
             theta = pm.Gamma(name, alpha=h["a"], beta=1 / h["scale"], shape=g)
-            pm.Poisson("k", theta * inner.t, observed=inner.k.astype(int))
+        inner.observe(theta)
     return pm_model
 
 
