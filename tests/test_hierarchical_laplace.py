@@ -5,7 +5,7 @@ import pytest
 from scipy import integrate, optimize, special, stats
 
 import bayesgd as bg
-from bayesgd.hierarchical import Poisson, marginal_map, nested_grid
+from bayesgd.hierarchical import Binomial, Poisson, marginal_map, nested_grid
 
 K = np.array([12.0, 30, 7, 45, 22, 16])
 T = np.array([2.0, 3.0, 1.5, 4.0, 2.5, 3.0])
@@ -87,3 +87,42 @@ def test_marginal_map_and_exact_refused():
     conj = Poisson(k=K, exposure=T, mu=bg.hierarchical(stats.gamma, a=1.0, scale=stats.expon()))
     with pytest.raises(bg.NotConjugateError, match="exact: conjugate"):
         nested_grid(conj, inner="laplace")
+
+
+KB = np.array([2.0, 9, 0, 5, 14, 3])
+NB = np.array([15.0, 20, 12, 18, 25, 10])
+LOCB = stats.norm(0, 3)
+
+
+def logit_glmm():
+    return Binomial(k=KB, n=NB, logit_p=bg.hierarchical(stats.norm, loc=LOCB, scale=SCALE))
+
+
+@pytest.mark.parametrize("jacobian", [True, False])
+def test_logit_implicit_function_gradient(jacobian):
+    m = logit_glmm()
+    z = np.array([-0.2, 0.3])
+    _, grad = m.value_and_grad(z, jacobian=jacobian)
+
+    def f(x):
+        return m.log_marginal_posterior(np.asarray(x)[None], jacobian=jacobian)[0]
+
+    np.testing.assert_allclose(grad, optimize.approx_fprime(z, f, 1e-7), rtol=1e-5, atol=1e-6)
+
+
+def test_logit_glmm_against_quadrature_grid():
+    m = logit_glmm()
+    post = nested_grid(m, points=41)
+    assert post.inner == "laplace"
+    mesh = np.stack(np.meshgrid(*post.axes, indexing="ij"), -1).reshape(-1, 2)
+    h = m.hyper_at(mesh)
+    x, w = np.polynomial.hermite_e.hermegauss(80)
+    b = h["loc"][:, None] + h["scale"][:, None] * x
+    logp = LOCB.logpdf(h["loc"]) + SCALE.logpdf(h["scale"]) + m.coords.forward(mesh)[1]
+    for j in range(len(KB)):
+        like = stats.binom.pmf(KB[j], NB[j], special.expit(b)) @ (w / np.sqrt(2 * np.pi))
+        logp = logp + np.log(like)
+    wt = np.exp(logp - special.logsumexp(logp))
+    mean = post.mean()
+    assert mean["loc"] == pytest.approx(wt @ h["loc"], abs=0.02)
+    assert mean["scale"] == pytest.approx(wt @ h["scale"], rel=5e-2)

@@ -22,7 +22,15 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
-__all__ = ["BetaBinomial", "GammaPoisson", "Inner", "NormalNormal", "PoissonLogNormal"]
+__all__ = [
+    "BetaBinomial",
+    "BinomialLogitNormal",
+    "GammaPoisson",
+    "Inner",
+    "LaplaceNormal",
+    "NormalNormal",
+    "PoissonLogNormal",
+]
 
 
 def _col(h: dict[str, np.ndarray], key: str) -> np.ndarray:
@@ -184,16 +192,66 @@ NormalNormal.start = _start_norm  # type: ignore[attr-defined]
 GammaPoisson.start = _start_gamma  # type: ignore[attr-defined]
 
 
-class PoissonLogNormal(Inner):
-    """``k_j ~ Poisson(t_j exp(b_j))``, ``b_j ~ Normal(loc, scale)``: a Poisson GLMM with group
-    intercepts. Not conjugate: each ``b_j`` is integrated out by a Laplace approximation at its
-    conditional mode (one Newton solve per group, all groups and hyper points at once), as
-    INLA does; the conditionals are the Laplace Gaussians.
+class LaplaceNormal(Inner):
+    """Group intercepts ``b_j ~ Normal(loc, scale)`` under a non-conjugate likelihood.
+
+    Each ``b_j`` is integrated out by a Laplace approximation at its conditional mode (Newton,
+    all groups and hyper points at once), as INLA does; the conditionals are the Laplace
+    Gaussians. Subclasses give the likelihood in ``b`` through :meth:`_lik`.
     """
 
     family = "norm"
     method = "laplace"
     newton_steps = 50
+
+    def _lik(self, b: np.ndarray) -> tuple[np.ndarray, ...]:
+        """``(log lik, d/db, -d2/db2, d/db of -d2/db2)`` per group, without constants."""
+        raise NotImplementedError
+
+    def _guess(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def _mode(self, h: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+        """Conditional mode ``b`` of each group, and ``m``, ``s``."""
+        m, s = _col(h, "loc"), _col(h, "scale")
+        prec = 1 / s**2
+        weight = self._weight()
+        b = (self._guess() * weight + m * prec) / (weight + prec)
+        for _ in range(self.newton_steps):
+            _, d1, curv, _ = self._lik(b)
+            step = (d1 - (b - m) * prec) / (curv + prec)  # f is concave: Newton converges
+            b = b + step
+            if np.all(np.abs(step) < 1e-12 * (1 + np.abs(b))):
+                break
+        return b, m, s
+
+    def _terms(self, h):
+        b, m, s = self._mode(h)
+        ll, _, curv, _ = self._lik(b)
+        hess = curv + 1 / s**2
+        return ll - (b - m) ** 2 / (2 * s**2) - np.log(s) - 0.5 * np.log(hess)
+
+    def grad_log_marginal(self, h):
+        # envelope theorem for f(b_hat) and the implicit-function theorem for b_hat(h) inside
+        # log H: db/dm = (1/s^2)/H, db/ds = 2 (b - m) / (s^3 H)
+        b, m, s = self._mode(h)
+        _, _, curv, dcurv = self._lik(b)
+        hess = curv + 1 / s**2
+        r = b - m
+        db_dm = 1 / (s**2 * hess)
+        db_ds = 2 * r / (s**3 * hess)
+        gm = r / s**2 - 0.5 * dcurv * db_dm / hess
+        gs = -1 / s + r**2 / s**3 - 0.5 * (dcurv * db_ds - 2 / s**3) / hess
+        return {"loc": gm.sum(axis=-1), "scale": gs.sum(axis=-1)}
+
+    def conditional(self, h):
+        b, _, s = self._mode(h)
+        return stats.norm(b, 1 / np.sqrt(self._lik(b)[2] + 1 / s**2))
+
+
+class PoissonLogNormal(LaplaceNormal):
+    """``k_j ~ Poisson(t_j exp(b_j))``, ``b_j ~ Normal(loc, scale)``: the Poisson GLMM with
+    group intercepts (log link, exposure as offset)."""
 
     def __init__(self, k: np.ndarray, t: np.ndarray, const: float = 0.0):
         super().__init__(const)
@@ -201,49 +259,58 @@ class PoissonLogNormal(Inner):
         self.n_groups = len(k)
         self._fixed = float(np.sum(self.k * np.log(self.t) - special.gammaln(self.k + 1)))
 
-    def _mode(self, h: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
-        """Conditional mode ``b`` of each group and the curvature ``H = t e^b + 1/s^2``."""
-        m, s = _col(h, "loc"), _col(h, "scale")
-        prec = 1 / s**2
-        # start between the group's own log rate and the mean, then Newton on a concave f
-        b = (np.log((self.k + 0.5) / self.t) * self.k + m * prec) / (self.k + prec)
-        for _ in range(self.newton_steps):
-            rate = self.t * np.exp(b)
-            grad = self.k - rate - (b - m) * prec
-            step = grad / (rate + prec)
-            b = b + step
-            if np.all(np.abs(step) < 1e-12 * (1 + np.abs(b))):
-                break
-        return b, self.t * np.exp(b), m, s
-
     def log_marginal(self, h):
         return super().log_marginal(h) + self._fixed
 
-    def _terms(self, h):
-        b, rate, m, s = self._mode(h)
-        hess = rate + 1 / s**2
-        return self.k * b - rate - (b - m) ** 2 / (2 * s**2) - np.log(s) - 0.5 * np.log(hess)
+    def _weight(self):
+        return self.k
 
-    def grad_log_marginal(self, h):
-        # envelope theorem for f(b_hat) and the implicit-function theorem for b_hat(h) inside
-        # log H: db/dm = (1/s^2)/H, db/ds = 2 (b - m) / (s^3 H)
-        b, rate, m, s = self._mode(h)
-        hess = rate + 1 / s**2
-        r = b - m
-        db_dm = 1 / (s**2 * hess)
-        db_ds = 2 * r / (s**3 * hess)
-        gm = r / s**2 - 0.5 * rate * db_dm / hess
-        gs = -1 / s + r**2 / s**3 - 0.5 * (rate * db_ds - 2 / s**3) / hess
-        return {"loc": gm.sum(axis=-1), "scale": gs.sum(axis=-1)}
+    def _guess(self):
+        return np.log((self.k + 0.5) / self.t)
 
-    def conditional(self, h):
-        b, rate, _, s = self._mode(h)
-        return stats.norm(b, 1 / np.sqrt(rate + 1 / s**2))
+    def _lik(self, b):
+        rate = self.t * np.exp(b)
+        return self.k * b - rate, self.k - rate, rate, rate
+
+
+class BinomialLogitNormal(LaplaceNormal):
+    """``k_j ~ Binomial(n_j, expit(b_j))``, ``b_j ~ Normal(loc, scale)``: the logistic GLMM
+    with group intercepts."""
+
+    def __init__(self, k: np.ndarray, n: np.ndarray, const: float = 0.0):
+        super().__init__(const)
+        self.k, self.n = k, n
+        self.n_groups = len(k)
+        self._choose = float(np.sum(_lchoose(n, k)))
+
+    def log_marginal(self, h):
+        return super().log_marginal(h) + self._choose
+
+    def _weight(self):
+        return self.n * 0.25
+
+    def _guess(self):
+        return special.logit((self.k + 0.5) / (self.n + 1))
+
+    def _lik(self, b):
+        p = special.expit(b)
+        curv = self.n * p * (1 - p)
+        ll = self.k * b - self.n * np.logaddexp(0, b)
+        return ll, self.k - self.n * p, curv, curv * (1 - 2 * p)
+
+
+def _lchoose(n, k):
+    return special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
 
 
 def _start_lognormal(self):
     logr = np.log((self.k + 0.5) / self.t)
     return {"loc": float(logr.mean()), "scale": max(float(logr.std()), 0.1)}
+
+
+def _start_logit(self):
+    logit = self._guess()
+    return {"loc": float(logit.mean()), "scale": max(float(logit.std()), 0.1)}
 
 
 PoissonLogNormal.start = _start_lognormal  # type: ignore[attr-defined]
@@ -268,6 +335,12 @@ def _observe_poisson(self, theta):
     pm.Poisson("k", theta * self.t, observed=self.k.astype(int))
 
 
+def _observe_logit_binomial(self, theta):
+    import pymc as pm
+
+    pm.Binomial("k", n=self.n.astype(int), logit_p=theta, observed=self.k.astype(int))
+
+
 def _observe_log_poisson(self, theta):
     import pymc as pm
 
@@ -278,3 +351,5 @@ BetaBinomial.observe = _observe_binomial  # type: ignore[attr-defined]
 NormalNormal.observe = _observe_normal  # type: ignore[attr-defined]
 GammaPoisson.observe = _observe_poisson  # type: ignore[attr-defined]
 PoissonLogNormal.observe = _observe_log_poisson  # type: ignore[attr-defined]
+BinomialLogitNormal.observe = _observe_logit_binomial  # type: ignore[attr-defined]
+BinomialLogitNormal.start = _start_logit  # type: ignore[attr-defined]

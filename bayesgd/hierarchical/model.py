@@ -27,7 +27,14 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from .inner import BetaBinomial, GammaPoisson, Inner, NormalNormal, PoissonLogNormal
+from .inner import (
+    BetaBinomial,
+    BinomialLogitNormal,
+    GammaPoisson,
+    Inner,
+    NormalNormal,
+    PoissonLogNormal,
+)
 from .spec import HierarchicalPrior
 
 __all__ = ["Bernoulli", "Binomial", "HierarchicalModel", "Normal", "Poisson"]
@@ -293,8 +300,15 @@ def _counts(x: Any, name: str) -> np.ndarray:
     return arr
 
 
-def Binomial(*, k: Any, n: Any, p: Any, groups: Any = None) -> HierarchicalModel:
-    """``k`` successes in ``n`` trials per group, ``p ~ Beta(a, b)`` per group.
+def Binomial(
+    *, k: Any, n: Any, p: Any = None, logit_p: Any = None, groups: Any = None
+) -> HierarchicalModel:
+    """``k`` successes in ``n`` trials per group, hierarchical over the groups.
+
+    ``p=bg.hierarchical(stats.beta, ...)``: ``p ~ Beta(a, b)`` per group, integrated out
+    exactly. ``logit_p=bg.hierarchical(stats.norm, ...)``: the logistic GLMM with group
+    intercepts, integrated out by Laplace (INLA's inner step). Successes out of trials per row
+    is R's ``cbind(successes, failures)``.
 
     Examples
     --------
@@ -305,7 +319,10 @@ def Binomial(*, k: Any, n: Any, p: Any, groups: Any = None) -> HierarchicalModel
     >>> m.inner.k.tolist(), m.inner.n.tolist()
     ([1.0, 4.0], [8.0, 10.0])
     """
-    spec = _spec(p, "p", "Binomial")
+    if (p is None) == (logit_p is None):
+        raise TypeError("give exactly one of p= (beta family) and logit_p= (normal family)")
+    keyword = "p" if logit_p is None else "logit_p"
+    spec = _spec(p if logit_p is None else logit_p, keyword, "Binomial")
     data, codes, labels = _grouped(
         {"k": _counts(k, "k"), "n": _counts(n, "n")}, groups, "Binomial"
     )
@@ -314,7 +331,8 @@ def Binomial(*, k: Any, n: Any, p: Any, groups: Any = None) -> HierarchicalModel
     g = data["k"].shape[0] if codes is None else len(labels)
     kk, nn = _sum(data["k"], codes, g), _sum(data["n"], codes, g)
     const = np.sum(_lchoose(data["n"], data["k"])) - np.sum(_lchoose(nn, kk))
-    return HierarchicalModel(spec, BetaBinomial(kk, nn, const), "p", labels)
+    inner = BetaBinomial if logit_p is None else BinomialLogitNormal
+    return HierarchicalModel(spec, inner(kk, nn, const), keyword, labels)
 
 
 def _lchoose(n, k):
