@@ -281,3 +281,13 @@ def test_to_pymc_log_density_matches_scipy(name):
         ref += np.sum(stats.gamma.logpdf(mu, a, scale=s) + np.log(mu))
         ref += np.sum(stats.poisson.logpmf(inner.k, mu * inner.t))
     assert float(pm_model.compile_logp()(point)) == pytest.approx(ref, rel=1e-10)
+
+
+def test_model_hooks_route_to_the_hierarchical_methods():
+    m = pumps()
+    assert m.is_hierarchical
+    assert m.nested_grid(points=51).mean()["a"] == pytest.approx(
+        nested_grid(m, points=51).mean()["a"], rel=1e-12
+    )
+    assert m.marginal_map().params == marginal_map(m).params
+    assert set(m.compare(methods=("map",))["parameter"]) == {"a", "scale"}

@@ -163,6 +163,8 @@ class HierarchicalModel:
     """
 
     likelihood = "hierarchical"
+    #: The flag the public methods read to route here (``Model.is_hierarchical`` is False).
+    is_hierarchical = True
 
     def __init__(self, spec: HierarchicalPrior, inner: Inner, group: str, labels=None):
         if spec.family != inner.family:
@@ -250,6 +252,18 @@ class HierarchicalModel:
         from .pymc import to_pymc
 
         return to_pymc(self, **kwargs)
+
+    def sample_pymc(self, **kwargs: Any) -> Any:
+        """Hook for ``bg.sample_pymc``: NUTS on the non-centred model."""
+        from .pymc import sample
+
+        return sample(self, **kwargs)
+
+    def compare(self, **kwargs: Any) -> Any:
+        """Hook for ``bg.compare``: :func:`bayesgd.hierarchical.compare.compare`."""
+        from .compare import compare
+
+        return compare(self, **kwargs)
 
     def __repr__(self) -> str:
         return f"<hierarchical {type(self.inner).__name__}: {self.n_groups} groups, {self.spec!r}>"
