@@ -26,6 +26,7 @@ from .errors import (
 )
 from .evidence import BayesFactor, bayes_factor
 from .grid import GridPosterior, grid
+from .hierarchical import HierarchicalModel, HierarchicalPrior, hierarchical
 from .laplace import (
     LaplacePosterior,
     NearSingularWarning,
@@ -90,6 +91,8 @@ __all__ = [
     "Geometric",
     "GridPosterior",
     "GridWarning",
+    "HierarchicalModel",
+    "HierarchicalPrior",
     "ImportanceWarning",
     "LaplacePosterior",
     "LinearRegression",
@@ -129,6 +132,7 @@ __all__ = [
     "conjugate",
     "datasets",
     "grid",
+    "hierarchical",
     "importance_resample",
     "is_conjugate",
     "khat",
