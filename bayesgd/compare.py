@@ -27,7 +27,7 @@ import numpy as np
 
 from ._validation import as_rng, check_prob
 from .errors import DivergenceError, NotApplicableError
-from .models.base import Model
+from .models.base import Model, routes_to_hierarchical
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -353,6 +353,8 @@ def compare(
     if not isinstance(model, Model):
         raise TypeError(f"model must be a bayesgd Model, got {type(model).__name__}")
     prob = check_prob(prob, "prob")
+    if routes_to_hierarchical(model):  # nested grid, marginal MAP and Laplace, NUTS
+        return model.compare(methods=methods, rng=rng)
     X_new = _prediction_inputs(model, X_new, offset_new)
     options = dict(options or {})
     unknown_options = set(options) - set(METHODS)

@@ -37,7 +37,7 @@ from ._validation import (
     owned,
     refuse_masked,
 )
-from .models.base import Model
+from .models.base import Model, routes_to_hierarchical
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -78,7 +78,7 @@ class Posterior:
     problems: tuple[str, ...] | list[str] = ()
 
     def __init__(self, model: Model):
-        if not isinstance(model, Model):
+        if not (isinstance(model, Model) or routes_to_hierarchical(model)):
             raise TypeError(
                 f"model must be a bayesgd Model (the first argument), got "
                 f"{type(model).__name__} {model!r}"[:200]

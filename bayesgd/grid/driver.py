@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_positive_int
-from ..models.base import Model
+from ..models.base import Model, routes_to_hierarchical
 from .box import _initial_box, find_box
 from .constants import _GRID_BYTES_PER_POINT, _MAX_REFINEMENT, DEFAULT_MAX_BYTES
 from .diagnostics import _Diagnostics, diagnose
@@ -90,6 +90,8 @@ def grid(
     >>> post.summary().columns[:4].tolist()
     ['mean', 'sd', 'mode', 'median']
     """
+    if routes_to_hierarchical(model):  # hyperparameters on the grid, groups integrated out
+        return model.nested_grid(points=points, bounds=bounds)
     if not isinstance(model, Model):
         raise TypeError(f"model must be a bayesgd Model, got {type(model).__name__}")
     max_bytes = check_positive_int(max_bytes, "max_bytes")

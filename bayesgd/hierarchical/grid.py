@@ -30,7 +30,7 @@ from scipy import special
 
 from .._validation import as_rng
 from ..errors import GridWarning, NotApplicableError, NotConjugateError
-from ..intervals import hdi_of_grid
+from ..numerics.intervals import hdi_of_grid
 from ..posterior import Posterior
 from .marginal import hessian, marginal_map, sample_groups
 from .mixture import Mixture

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..intervals import hdi_of_grid
+from ..numerics.intervals import hdi_of_grid
 
 __all__ = ["Mixture"]
 

@@ -43,6 +43,10 @@ __all__ = ["Bernoulli", "Binomial", "HierarchicalModel", "Normal", "Poisson"]
 CHUNK_ELEMENTS = 500_000
 
 
+class _HierarchicalFamily:
+    family = "hierarchical"
+
+
 @dataclass(frozen=True)
 class HyperParameter:
     """One parameter of a hierarchical model (a hyperparameter or the group vector)."""
@@ -50,6 +54,13 @@ class HyperParameter:
     name: str
     shape: tuple[int, ...]
     labels: tuple[str, ...] | None = field(default=None)
+    #: Bounds draws are checked against (the posterior interface asks every parameter).
+    support: tuple[float, float] = (-np.inf, np.inf)
+
+    @property
+    def prior(self) -> Any:
+        """What the posterior interface reads of a parameter's prior: its family's name."""
+        return _HierarchicalFamily
 
     @property
     def size(self) -> int:

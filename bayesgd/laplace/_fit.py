@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import NotApplicableError
 from ..map import MAPResult, map_estimate
-from ..models.base import Model
+from ..models.base import Model, routes_to_hierarchical
 from ..space import UnconstrainedSpace
 from ._checks import _SPACES, _cholesky, _warn_near_singular
 from .posterior import LaplacePosterior
@@ -72,6 +72,8 @@ def laplace(
     >>> round(post.quantile(0.5)["mu"], 6)            # exp of the mode of log(mu): 14 / 4
     3.5
     """
+    if routes_to_hierarchical(model):  # the Gaussian at the marginal (type-II) mode
+        return model.marginal_laplace(**map_kwargs)
     if not isinstance(model, Model):
         raise TypeError(f"model must be a bayesgd Model, got {type(model).__name__}")
     if not isinstance(space, str) or space not in _SPACES:

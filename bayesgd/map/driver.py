@@ -12,8 +12,8 @@ import numpy as np
 
 from .. import optim
 from .._validation import check_positive_int
-from ..errors import DivergenceError
-from ..models.base import Model, warn_finite_differences
+from ..errors import DivergenceError, NotApplicableError
+from ..models.base import Model, routes_to_hierarchical, warn_finite_differences
 from ..space import UnconstrainedSpace
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ def map_estimate(
     rng: Any = None,
     progress: bool = False,
     init: Mapping[str, Any] | None = None,
+    marginal: bool = False,
 ) -> MAPResult:
     """The posterior mode by gradient descent on ``-log p(theta | D)`` in unconstrained space.
 
@@ -85,6 +86,10 @@ def map_estimate(
     init : dict, optional
         Starting values ``{name: value}`` inside the support. Default: the prior median of each
         parameter (the prior mean of a probability vector or multivariate normal).
+    marginal : bool, default False
+        For a hierarchical model (a prior written with ``bg.hierarchical``): the type-II MAP,
+        descent on the hyperparameters' marginal posterior with the groups integrated out
+        (the joint density has no maximum: it is unbounded as a group scale goes to 0).
 
     Returns
     -------
@@ -136,6 +141,9 @@ def map_estimate(
     >>> fit = map_estimate(bg.Bernoulli(y=[0, 0, 0], p=stats.beta(1, 1)))   # doctest: +SKIP
     BoundaryWarning: the mode lies on the edge of the support: p = 0.0 ...
     """
+    if routes_to_hierarchical(model) or marginal:
+        return _marginal_map(model, marginal, jacobian=jacobian, tol=tol, max_iter=max_iter,
+                             record=record, init=init)  # fmt: skip
     if not isinstance(model, Model):
         raise TypeError(f"model must be a bayesgd Model, got {type(model).__name__}")
     opt = optim.get_optimizer(optim.DEFAULT_OPTIMIZER if optimizer is None else optimizer, lr=lr)
@@ -243,3 +251,23 @@ def _check_bool(value: Any, name: str) -> bool:
     if not isinstance(value, bool | np.bool_):
         raise TypeError(f"{name} must be True or False, got {value!r}")
     return bool(value)
+
+
+def _marginal_map(model: Any, marginal: Any, **kwargs: Any) -> Any:
+    """Type-II MAP of a hierarchical model: descent on its hyperparameters' marginal posterior.
+
+    The joint density of a hierarchical model is unbounded as a group scale goes to 0 (the
+    funnel), so its joint MAP does not exist: ``marginal=True`` is required.
+    """
+    if not routes_to_hierarchical(model):
+        raise ValueError(
+            "marginal=True is the type-II MAP of a hierarchical model (a prior written with "
+            f"bg.hierarchical); {type(model).__name__} has no hyperparameters to keep"
+        )
+    if marginal is not True:
+        raise NotApplicableError(
+            "the joint density of a hierarchical model is unbounded as a group scale goes to 0 "
+            "(the funnel), so it has no MAP: use bg.map_estimate(m, marginal=True), the mode "
+            "of the hyperparameters' marginal posterior with the groups integrated out"
+        )
+    return model.marginal_map(**kwargs)

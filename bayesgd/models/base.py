@@ -104,6 +104,11 @@ class Parameter:
         return [f"{self.name}[{', '.join(map(str, idx))}]" for idx in np.ndindex(*self.shape)]
 
 
+def routes_to_hierarchical(model: Any) -> bool:
+    """Whether a public method should hand ``model`` to its hierarchical hook."""
+    return getattr(model, "is_hierarchical", False) is True
+
+
 class Model:
     """A Bayesian model: priors over named parameters and a log likelihood.
 
@@ -168,6 +173,20 @@ class Model:
     #: Memory (bytes) one parameter point of the log likelihood needs, when the user said so
     #: (``bytes_per_evaluation=``); None: unknown (:func:`bayesgd.grid` measures it).
     _bytes_hint: int | None = None
+
+    #: Hierarchical models (:mod:`bayesgd.hierarchical`) say True; the public methods route
+    #: them to their nested grid, marginal MAP, marginal Laplace and non-centred PyMC model.
+    is_hierarchical = False
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        """A prior whose parameters are parameters (``bg.hierarchical``) builds a hierarchical
+        model of this family instead (``bg.Binomial(k=, n=, p=bg.hierarchical(...))``)."""
+        from ..hierarchical.spec import HierarchicalPrior
+
+        spec = next((v for v in kwargs.values() if isinstance(v, HierarchicalPrior)), None)
+        if spec is not None:
+            return spec.build_model(cls.likelihood, **kwargs)
+        return super().__new__(cls)
 
     def __init__(
         self,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..models.base import Model, Parameter
+from ..models.base import Model, Parameter, routes_to_hierarchical
 from ..priors import Prior
 from ..transforms import transform_for_support
 
@@ -89,6 +89,8 @@ def to_pymc(model: Model) -> Any:
     >>> sorted(v.name for v in pm_model.free_RVs), [v.name for v in pm_model.observed_RVs]
     (['mu', 'sigma'], ['y'])
     """
+    if routes_to_hierarchical(model):  # written non-centred
+        return model.to_pymc()
     _check_model(model)
     import pymc as pm
     import pytensor.tensor as pt

@@ -16,7 +16,7 @@ import numpy as np
 
 from .._validation import as_rng, check_positive_int
 from ..errors import SamplingWarning
-from ..models.base import Model
+from ..models.base import Model, routes_to_hierarchical
 from ..posterior import SamplePosterior
 from .bridge import _check_model, to_pymc
 
@@ -313,6 +313,8 @@ def sample_pymc(
     >>> round(post.mean()["p"], 2)  # doctest: +SKIP
     0.64
     """
+    if routes_to_hierarchical(model):  # NUTS on the non-centred model
+        return model.sample_pymc(draws=draws, tune=tune, chains=chains, rng=rng)
     _check_model(model)
     draws = check_positive_int(draws, "draws")
     tune = check_positive_int(tune, "tune", minimum=0)
