@@ -2,27 +2,7 @@ r"""The ``bayesgd`` command: compare MAP and posterior from a shell.
 
 ``bayesgd demo`` runs :func:`bayesgd.compare` on the Challenger O-ring data shipped with the
 package, prints the table and writes the comparison figure to a PNG. ``bayesgd compare`` does
-the same for a model given on the command line::
-
-    bayesgd compare binomial k=7 n=10 "p=beta(2, 2)"
-    bayesgd compare normal y=@deviation --csv newcomb.csv \
-        "mu=norm(25, 10)" "sigma=halfnorm(scale=20)"
-    bayesgd compare logistic X=@temp y=@damaged --csv launches.csv \
-        "coef=norm(0, 2.5)" "intercept=norm(0, 5)"
-
-Each ``name=value`` is a prior in scipy.stats spelling (``beta(2, 2)``), a number or
-comma-separated numbers (data, or a fixed parameter), or ``@column`` (``@a,b`` for several
-columns) to take data from the ``--csv`` file.
-
-Every failure is one line on stderr, never a traceback, and sets the exit status:
-
-* 0: the comparison ran and no bayesgd warning was raised;
-* 1: a method failed numerically (any bayesgd error, e.g. ``DivergenceError``, or PyMC's
-  ``SamplingError``), or the comparison ran but raised a bayesgd warning (``GridWarning``,
-  ``SamplingWarning``, ...): the table is printed and the warning, one line each, says what not
-  to trust;
-* 2: bad arguments (including an ``--output`` that cannot be written, refused before any work);
-* 130: interrupted (Ctrl-C).
+the same for a model given on the command line (the help text, :data:`HELP`, says how).
 """
 
 from __future__ import annotations
@@ -38,7 +18,30 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["LIKELIHOODS", "build_model", "main", "parse_prior"]
+__all__ = ["HELP", "LIKELIHOODS", "build_model", "main", "parse_prior"]
+
+#: ``bayesgd compare --help``: plain text, every example runnable as written.
+HELP = """Compare the posterior with the point gradient descent finds (MAP), side by side.
+
+examples:
+  bayesgd compare binomial k=7 n=10 "p=beta(2, 2)"
+  bayesgd compare normal y=@deviation --dataset newcomb \\
+      "mu=norm(25, 10)" "sigma=halfnorm(scale=20)"
+  bayesgd compare logistic X=@temperature_f y=@damaged --dataset challenger \\
+      "coef=norm(0, 0.1)" "intercept=norm(0, 10)"
+
+Each name=value is a prior in scipy.stats spelling (beta(2, 2)), a number or comma-separated
+numbers (data, or a fixed parameter), or @column (@a,b for several columns) to take data from
+a shipped data set (--dataset challenger or newcomb) or from your own CSV file (--csv FILE).
+
+Every failure is one line on stderr and sets the exit status:
+  0    the comparison ran and no bayesgd warning was raised
+  1    a method failed numerically (a bayesgd error such as DivergenceError, or PyMC's
+       SamplingError), or the comparison ran but raised a bayesgd warning: the table is
+       printed, and each warning, one line, says what not to trust
+  2    bad arguments (an --output that cannot be written is refused before any work)
+  130  interrupted (Ctrl-C)
+"""
 
 #: Command-line likelihood names -> model class names in bayesgd.
 LIKELIHOODS: dict[str, str] = {
@@ -49,6 +52,10 @@ LIKELIHOODS: dict[str, str] = {
     "poisson": "Poisson",
     "exponential": "Exponential",
     "normal": "Normal",
+    "gamma": "Gamma",
+    "lognormal": "LogNormal",
+    "studentt": "StudentT",
+    "weibull": "Weibull",
     "categorical": "Categorical",
     "multinomial": "Multinomial",
     "linear": "LinearRegression",
@@ -111,8 +118,14 @@ def _numbers(text: str, name: str) -> np.ndarray:
     return arr[0] if arr.size == 1 else arr
 
 
-def build_model(likelihood: str, assignments: Sequence[str], csv: str | None = None) -> Any:
-    """Build a bayesgd model from command-line words (see the module docstring)."""
+def build_model(
+    likelihood: str,
+    assignments: Sequence[str],
+    csv: str | None = None,
+    *,
+    dataset: str | None = None,
+) -> Any:
+    """Build a bayesgd model from command-line words (see :data:`HELP`)."""
     import bayesgd as bg
 
     if likelihood not in LIKELIHOODS:
@@ -120,6 +133,14 @@ def build_model(likelihood: str, assignments: Sequence[str], csv: str | None = N
             f"unknown likelihood {likelihood!r}; choose one of {', '.join(LIKELIHOODS)}"
         )
     frame = None
+    if csv is not None and dataset is not None:
+        raise UsageError("give --csv FILE or --dataset NAME, not both")
+    if dataset is not None:
+        from .datasets import NAMES, load
+
+        if dataset not in NAMES:
+            raise UsageError(f"--dataset must be one of {', '.join(NAMES)}, got {dataset!r}")
+        frame = load(dataset)
     if csv is not None:
         import pandas as pd
 
@@ -138,11 +159,15 @@ def build_model(likelihood: str, assignments: Sequence[str], csv: str | None = N
         value = value.strip()
         if value.startswith("@"):
             if frame is None:
-                raise UsageError(f"{name}={value} takes a column, so give --csv FILE")
+                raise UsageError(
+                    f"{name}={value} takes a column, so give --dataset NAME or --csv FILE"
+                )
             columns = [c.strip() for c in value[1:].split(",")]
             missing = [c for c in columns if c not in frame.columns]
             if missing:
-                raise UsageError(f"--csv has no column(s) {missing}; it has {list(frame.columns)}")
+                raise UsageError(
+                    f"the data have no column(s) {missing}; they have {list(frame.columns)}"
+                )
             data = frame[columns].to_numpy(dtype=float)
             kwargs[name] = data if name == "X" else data[:, 0] if len(columns) == 1 else data
         elif "(" in value:
@@ -244,7 +269,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp = sub.add_parser(
         "compare",
         help="compare all methods on a model given on the command line",
-        description=__doc__,
+        description=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cmp.add_argument("likelihood", help=f"one of: {', '.join(LIKELIHOODS)}")
@@ -252,6 +277,9 @@ def _parser() -> argparse.ArgumentParser:
         "assignments", nargs="+", metavar="name=value", help="data, priors and fixed values"
     )
     cmp.add_argument("--csv", help="CSV file the @column values come from")
+    cmp.add_argument(
+        "--dataset", help="a shipped data set the @column values come from: challenger, newcomb"
+    )
     common(cmp, None)
     return parser
 
@@ -313,7 +341,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             "temperature in 10 °F from 70 °F)",
             path,
         )
-    model = build_model(args.likelihood, args.assignments, args.csv)
+    model = build_model(args.likelihood, args.assignments, args.csv, dataset=args.dataset)
     return _run(model, args, f"{args.likelihood} model: {model!r}", path)
 
 

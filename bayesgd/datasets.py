@@ -21,7 +21,14 @@ from .models import LogisticRegression, Normal
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["challenger_model", "load_challenger", "load_newcomb", "newcomb_model"]
+__all__ = [
+    "NAMES",
+    "challenger_model",
+    "load",
+    "load_challenger",
+    "load_newcomb",
+    "newcomb_model",
+]
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -97,3 +104,21 @@ def newcomb_model() -> Normal:
 def _coin(n: int = 20, p: float = 0.7, seed: int = 1) -> np.ndarray:
     """Reproducible coin flips for the notebooks."""
     return (np.random.default_rng(seed).random(n) < p).astype(int)
+
+
+#: The shipped data sets by name (``bayesgd compare ... --dataset NAME``).
+NAMES: tuple[str, ...] = ("challenger", "newcomb")
+
+
+def load(name: str) -> pd.DataFrame:
+    """A shipped data set by name: ``"challenger"`` or ``"newcomb"``.
+
+    Examples
+    --------
+    >>> load("newcomb").columns.tolist()
+    ['deviation']
+    """
+    loaders = {"challenger": load_challenger, "newcomb": load_newcomb}
+    if name not in loaders:
+        raise ValueError(f"name must be one of {list(NAMES)}, got {name!r}")
+    return loaders[name]()

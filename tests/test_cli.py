@@ -67,7 +67,7 @@ def test_compare_from_csv(tmp_path):
         (["compare", "binomial", "k=1", "n=2", "p=norm(0,1)"], "must lie in [0, 1]"),
         (["compare", "binomial", "k=one", "n=2", "p=beta(1,1)"], "expected numbers"),
         (["compare", "binomial", "k", "p=beta(1,1)"], "expected name=value"),
-        (["compare", "normal", "y=@x", "mu=norm(0,1)", "sigma=1"], "give --csv"),
+        (["compare", "normal", "y=@x", "mu=norm(0,1)", "sigma=1"], "--dataset NAME or --csv FILE"),
         (["compare", "binomial", "k=1", "n=2", "p=beta(1,1)", "--methods", "nuts"], "methods"),
         (["compare", "binomial", "k=1", "n=2"], "Binomial"),
         (["compare", "binomial", "k=1", "n=2", "p=beta(1,1)", "--methods", ""], "needs one"),
@@ -290,3 +290,44 @@ def test_the_challenger_data_in_fahrenheit_mark_the_broken_nuts_run():
     assert "(reference: grid)" in proc.stdout
     ours = [line for line in proc.stderr.splitlines() if line.startswith("bayesgd:")]
     assert len(ours) == 1 and ours[0].startswith("bayesgd: warning: SamplingWarning: NUTS")
+
+
+def _readme_cli_lines():
+    import re
+    import shlex
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
+    lines = [ln.split("  #")[0].strip() for b in blocks for ln in b.splitlines()]
+    return [shlex.split(ln)[1:] for ln in lines if ln.startswith("bayesgd compare")]
+
+
+def test_readme_cli_commands_run_as_written(tmp_path, monkeypatch, capsys):
+    """Every `bayesgd compare` line of the README runs from any directory (no files needed)."""
+    monkeypatch.chdir(tmp_path)
+    commands = _readme_cli_lines()
+    assert len(commands) >= 3
+    for argv in commands:
+        if "--help" in argv:
+            with pytest.raises(SystemExit) as info:
+                main(argv)
+            assert info.value.code == 0
+            continue
+        assert main(argv) == 0, capsys.readouterr()
+
+
+def test_help_is_plain_text_and_names_shipped_data(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    out = capsys.readouterr().out
+    assert "``" not in out and ":func:" not in out and "launches.csv" not in out
+    assert "--dataset" in out
+
+
+def test_dataset_columns_and_errors(capsys):
+    assert main(["compare", "normal", "y=@deviation", "--dataset", "newcomb",
+                 "mu=norm(25, 10)", "sigma=5", "--methods", "conjugate,map"]) == 0  # fmt: skip
+    assert main(["compare", "normal", "y=@deviation", "--dataset", "nope", "mu=norm(0, 1)",
+                 "sigma=1"]) == 2  # fmt: skip
+    assert "--dataset must be one of" in capsys.readouterr().err
