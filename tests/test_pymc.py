@@ -23,7 +23,7 @@ import bayesgd as bg
 from bayesgd.conjugate import conjugate
 from bayesgd.grid import grid
 from bayesgd.map import map_estimate
-from bayesgd.models import _elementwise, regression
+from bayesgd.models import _elementwise, linear
 from bayesgd.pymc import (
     PyMCCheck,
     PyMCModel,
@@ -285,7 +285,7 @@ def test_to_pymc_from_sufficient_statistics(make, monkeypatch):
 
 
 def test_to_pymc_linear_regression_after_streaming(monkeypatch):
-    monkeypatch.setattr(regression, "KEEP_DATA_LIMIT", 10)
+    monkeypatch.setattr(linear, "KEEP_DATA_LIMIT", 10)
     y = X2 @ [1.0, -1.0] + 0.3 + _R.normal(size=15)
     model = bg.LinearRegression(
         X=X2[:8], y=y[:8], coef=stats.norm(0, 3), intercept=stats.norm(0, 5),

@@ -20,16 +20,13 @@ from __future__ import annotations
 
 import copy
 import numbers
-import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .._validation import owned, refuse_masked
 from ..priors import Prior, make_prior
-from ..transforms import Transform
 from ._checks import (
     POSITIVE,
     REAL,
@@ -41,67 +38,19 @@ from ._checks import (
     _is_number,
     _real,
 )
+from ._parameter import (
+    NaNLikelihoodError,
+    Parameter,
+    _as_out,
+    _as_out_dict,
+)
+from ._parameter import warn_finite_differences as warn_finite_differences  # re-export
 
 __all__ = ["POSITIVE", "REAL", "SIMPLEX", "UNIT", "Model", "Parameter"]
 
 
 #: Above this many stored observations, ``update`` keeps sufficient statistics only.
 KEEP_DATA_LIMIT = 5_000_000
-
-
-class NaNLikelihoodError(ValueError):
-    """The log likelihood, or its finite-difference gradient, is NaN at a point.
-
-    A ValueError for users (their function returned NaN); samplers catch it to treat the
-    point as a divergence, as PyMC does with a NaN log density.
-    """
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """One free parameter of a model.
-
-    Attributes
-    ----------
-    name : str
-    shape : tuple of int
-        The parameter's own shape (``()`` for a scalar).
-    prior : Prior
-        The prior it belongs to (a joint prior covers several parameters).
-    transform : Transform
-        Bijection from unconstrained space onto the parameter's support.
-    """
-
-    name: str
-    shape: tuple[int, ...]
-    prior: Prior
-    transform: Transform
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=int))
-
-    @property
-    def unconstrained_shape(self) -> tuple[int, ...]:
-        return self.transform.unconstrained_shape(self.shape)
-
-    @property
-    def unconstrained_size(self) -> int:
-        return int(np.prod(self.unconstrained_shape, dtype=int))
-
-    @property
-    def support(self) -> tuple[np.ndarray, np.ndarray]:
-        """Elementwise ``(low, high)`` of the prior's support."""
-        return self.prior.support(self.name)
-
-    def element_names(self) -> list[str]:
-        """``["p"]`` for a scalar, ``["coef[0]", "coef[1]", ...]`` otherwise.
-
-        ArviZ's spelling, as in ``az.summary``: ``"W[0, 1]"`` for a matrix element.
-        """
-        if not self.shape:
-            return [self.name]
-        return [f"{self.name}[{', '.join(map(str, idx))}]" for idx in np.ndindex(*self.shape)]
 
 
 def routes_to_hierarchical(model: Any) -> bool:
@@ -666,23 +615,3 @@ class Model:
         parts = [f"{n} ~ {p.prior.family}" for n, p in self.parameters.items()]
         parts += [f"{n}={np.asarray(v).tolist()}" for n, v in self.fixed.items()]
         return f"{type(self).__name__}({', '.join(parts)})"
-
-
-def _as_out(value: Any) -> np.ndarray:
-    """Public results are always writeable float ndarrays (0-d for a scalar batch)."""
-    return np.array(value, dtype=float)
-
-
-def _as_out_dict(values: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    return {name: np.array(value, dtype=float) for name, value in values.items()}
-
-
-def warn_finite_differences(model: Model, stacklevel: int = 3) -> None:
-    """Say, once per call site, that a custom model's gradient is numerical."""
-    if not model.has_gradient:
-        warnings.warn(
-            "the model has no grad_log_likelihood; gradients come from central finite "
-            "differences (slower and less accurate). Pass grad_log_likelihood for exact ones.",
-            UserWarning,
-            stacklevel=stacklevel,
-        )
