@@ -48,3 +48,5 @@ def test_readme_examples_run_and_show_the_values_they_claim():
     assert (low, high) == pytest.approx((-0.12, 0.80), abs=0.01)
     bf = bg.bayes_factor(namespace["pooled"], namespace["rates"].model)
     assert bf.method == "conjugate" and bf.value == pytest.approx(13.6, abs=0.05)
+    # the hierarchical example
+    assert namespace["nested"].mean()["tau"] == pytest.approx(6.6, abs=0.05)
