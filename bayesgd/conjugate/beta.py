@@ -199,7 +199,10 @@ class _BetaPosterior(ConjugatePosterior):
         a, b = self._a, self._b
         with np.errstate(over="ignore"):
             total = a + b
-        if np.all(np.isfinite(total)):  # the common case: no sd computed for a mean
+            finite = np.isfinite(total.sum())  # one float, not a mask: the common case
+        if finite:  # no sd computed for a mean; the buffer of a + b takes the ratio
+            if isinstance(total, np.ndarray) and total.ndim:
+                return {"p": np.divide(a, total, out=total)}
             return {"p": a / total}
         return {"p": self._mean_sd[0]}
 
