@@ -61,8 +61,20 @@ def normal_mean_hyper(m0, s0, n, mean, log_s2, group, shape):
     ybar = _reduce(np.exp(log_w - _expand(safe, group, shape)) * mean, group, shape)
     log_prec0 = -2.0 * np.log(s0)
     log_prec = np.logaddexp(log_prec0, log_prec_lik)
-    loc = np.exp(log_prec0 - log_prec) * m0 + np.exp(log_prec_lik - log_prec) * ybar
+    loc = _weighted(log_prec0 - log_prec, m0) + _weighted(log_prec_lik - log_prec, ybar)
     return loc, np.exp(-0.5 * log_prec), ybar, safe, has
+
+
+def _weighted(log_w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``exp(log_w) * x`` formed in log space: a weight below the normal range (a prior sd
+    1e157 times the data's) would lose digits as a subnormal before the product."""
+    w = np.exp(log_w)
+    tiny = w < np.finfo(float).tiny
+    if not np.any(tiny):  # the usual case: the direct product is exact to rounding
+        return w * x
+    with np.errstate(divide="ignore"):
+        in_logs = np.sign(x) * np.exp(log_w + np.log(np.abs(x)))
+    return np.where(tiny, in_logs, w * x)
 
 
 def invgamma_hyper(a0, b0, n, ss):
