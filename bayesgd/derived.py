@@ -117,9 +117,9 @@ def _mcse_of_mean(values: np.ndarray, chains: tuple[int, int] | None) -> float:
         return float(np.std(values) / np.sqrt(values.size))
     if np.ptp(values) == 0:
         return 0.0
-    import arviz as az
+    from .pymc.mcse import _mcse_mean
 
-    return float(np.ravel(az.mcse(values.reshape(chains), method="mean"))[0])
+    return _mcse_mean(values.reshape(chains))
 
 
 def derive(post: Any, *, draws: int = 100_000, rng: Any = None, **fns: Callable) -> Any:

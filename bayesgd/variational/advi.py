@@ -487,13 +487,6 @@ def _average(run: _Run, opt, objective, gen, grad_draws, eval_every, it0, lr) ->
     return blocks
 
 
-def _series_mcse(series: np.ndarray) -> np.ndarray:
-    """MCSE of the mean of each column of an autocorrelated series (ArviZ's, via its ESS)."""
-    import arviz as az
-
-    return np.array([np.ravel(az.mcse(col[None, :], method="mean"))[0] for col in series.T])
-
-
 def _result(model, space, gauss, objective, phi, blocks, elbo, elbo_mcse, rows, it, converged):
     import pandas as pd
 
@@ -503,7 +496,12 @@ def _result(model, space, gauss, objective, phi, blocks, elbo, elbo_mcse, rows, 
     block_moments = [frame.moments(b[: gauss.dim], gauss.covariance(b)) for b in blocks]
     means = np.array([bm[0] for bm in block_moments])
     scales = np.array([np.sqrt(np.diag(bm[1])) for bm in block_moments])
-    mcse = {"mean_vector": _series_mcse(means), "sd": _series_mcse(scales)}
+    from ..pymc.mcse import _mcse_mean  # ArviZ's, through its ESS: one home for it
+
+    def series_mcse(series: np.ndarray) -> np.ndarray:
+        return np.array([_mcse_mean(col[None, :]) for col in series.T])
+
+    mcse = {"mean_vector": series_mcse(means), "sd": series_mcse(scales)}
     history = pd.DataFrame(rows, columns=["iteration", "elbo", "rel_change"])
     return VIPosterior(
         model,
