@@ -45,6 +45,7 @@ from ._parameter import (
     _as_out_dict,
 )
 from ._parameter import warn_finite_differences as warn_finite_differences  # re-export
+from ._prediction import PredictionHooks
 
 __all__ = ["POSITIVE", "REAL", "SIMPLEX", "UNIT", "Model", "Parameter"]
 
@@ -58,7 +59,7 @@ def routes_to_hierarchical(model: Any) -> bool:
     return getattr(model, "is_hierarchical", False) is True
 
 
-class Model:
+class Model(PredictionHooks):
     """A Bayesian model: priors over named parameters and a log likelihood.
 
     Used directly, it is the escape hatch for any likelihood: ``log_likelihood`` is a
@@ -564,38 +565,6 @@ class Model:
     def copy(self) -> Model:
         """A shallow copy."""
         return copy.copy(self)
-
-    # prediction hooks (see bayesgd.predictive; overridden where can_predict is True) --------
-    def default_prediction_inputs(self) -> np.ndarray | None:
-        """Inputs :func:`bayesgd.compare` predicts at when none are given (None: no prediction)."""
-        return None
-
-    def _check_X(self, X: Any, name: str = "X_new") -> np.ndarray:
-        """New inputs as an ``(m, d)`` float array; a model that does not predict refuses."""
-        raise TypeError(
-            f"{name} is given but {type(self).__name__} does not predict: only regressions and "
-            "the Perceptron take new inputs"
-        )
-
-    def _predictive_mean(
-        self,
-        X: np.ndarray,
-        values: Mapping[str, np.ndarray],
-        batch: tuple[int, ...],
-        *,
-        offset: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """``E[y | x, θ]`` for rows ``X`` at each batch index: shape ``batch + (m,)``."""
-        raise TypeError(f"{type(self).__name__} does not support predict()")
-
-    def _new_offset(self, offset: Any, n_rows: int) -> np.ndarray | None:
-        """The offset of ``n_rows`` new rows, validated (None: the model has no offset term)."""
-        if offset is not None:
-            raise TypeError(
-                f"{type(self).__name__} has no offset term, so predict() takes no offset=; "
-                "offsets are for PoissonRegression"
-            )
-        return None
 
     def _values(self, params: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], tuple[int, ...]]:
         """Parameter values for prediction, validated: ``(values, batch shape)``."""
